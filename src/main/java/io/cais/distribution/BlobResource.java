@@ -1,0 +1,109 @@
+package io.cais.distribution;
+
+import io.cais.content.Digest;
+import io.cais.content.RepositoryName;
+import io.cais.error.ErrorCode;
+import io.cais.error.RegistryException;
+import io.cais.registry.BlobLinks;
+import io.cais.storage.BlobContent;
+import io.cais.storage.BlobStore;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import org.jboss.resteasy.reactive.PathPart;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** Blob reads and deletes: {@code HEAD|GET|DELETE /v2/<name>/blobs/<digest>}. */
+@Path("/v2")
+@RunOnVirtualThread
+public class BlobResource {
+
+    private static final String OCTET_STREAM = "application/octet-stream";
+
+    @Inject
+    BlobLinks links;
+
+    @Inject
+    BlobStore store;
+
+    @HEAD
+    @Path("{name: .+}/blobs/{digest: [^/]+}")
+    public Response head(@PathParam("name") String name, @PathParam("digest") String digestParam) {
+        String repository = RepositoryName.require(name);
+        Digest digest = Digest.parse(digestParam);
+        long size = linkedSize(repository, digest);
+        return blobHeaders(Response.ok(), digest, size).build();
+    }
+
+    @GET
+    @Path("{name: .+}/blobs/{digest: [^/]+}")
+    public Response get(@PathParam("name") String name, @PathParam("digest") String digestParam,
+                        @HeaderParam("Range") String rangeHeader) throws IOException {
+        String repository = RepositoryName.require(name);
+        Digest digest = Digest.parse(digestParam);
+        long size = linkedSize(repository, digest);
+        Optional<URI> redirect = store.redirect(digest);
+        if (redirect.isPresent()) {
+            return Response.temporaryRedirect(redirect.get())
+                    .header(RegistryHeaders.CONTENT_DIGEST, digest.toString()).build();
+        }
+        Optional<ByteRange> range = ByteRange.parse(rangeHeader, size);
+        long offset = range.map(ByteRange::offset).orElse(0L);
+        long length = range.map(ByteRange::length).orElse(size);
+        Response.ResponseBuilder response = range.isPresent()
+                ? Response.status(206).header("Content-Range", range.get().contentRange(size))
+                : Response.ok();
+        BlobContent content = store.read(digest, offset, length);
+        Object entity = switch (content) {
+            case BlobContent.FileRegion file -> new PathPart(file.path(), file.offset(), file.length());
+            case BlobContent.Stream stream -> (StreamingOutput) out -> {
+                try (InputStream in = stream.stream()) {
+                    in.transferTo(out);
+                }
+            };
+        };
+        return blobHeaders(response.entity(entity), digest, length).build();
+    }
+
+    @DELETE
+    @Path("{name: .+}/blobs/{digest: [^/]+}")
+    public Response delete(@PathParam("name") String name, @PathParam("digest") String digestParam) {
+        String repository = RepositoryName.require(name);
+        Digest digest = Digest.parse(digestParam);
+        if (!links.unlink(repository, digest)) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to repository", digest.toString());
+        }
+        return Response.accepted().header(HttpHeaders.CONTENT_LENGTH, 0)
+                .header(RegistryHeaders.CONTENT_DIGEST, digest.toString()).build();
+    }
+
+    private static Response.ResponseBuilder blobHeaders(Response.ResponseBuilder response, Digest digest, long length) {
+        return response
+                .header(HttpHeaders.CONTENT_LENGTH, length)
+                .header(HttpHeaders.CONTENT_TYPE, OCTET_STREAM)
+                .header(RegistryHeaders.CONTENT_DIGEST, digest.toString())
+                .header(HttpHeaders.ETAG, "\"" + digest + "\"")
+                .header("Accept-Ranges", "bytes");
+    }
+
+    private long linkedSize(String name, Digest digest) {
+        OptionalLong size = links.linkedSize(name, digest);
+        if (size.isEmpty()) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to repository", digest.toString());
+        }
+        return size.getAsLong();
+    }
+}

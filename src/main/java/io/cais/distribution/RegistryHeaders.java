@@ -1,0 +1,14 @@
+package io.cais.distribution;
+
+/** Header names of the distribution API. */
+public final class RegistryHeaders {
+
+    public static final String API_VERSION = "Docker-Distribution-API-Version";
+    public static final String API_VERSION_VALUE = "registry/2.0";
+    public static final String CONTENT_DIGEST = "Docker-Content-Digest";
+    public static final String UPLOAD_UUID = "Docker-Upload-UUID";
+    public static final String CHUNK_MIN_LENGTH = "OCI-Chunk-Min-Length";
+
+    private RegistryHeaders() {
+    }
+}

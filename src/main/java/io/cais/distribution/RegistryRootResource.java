@@ -1,0 +1,20 @@
+package io.cais.distribution;
+
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/** {@code GET /v2/}: tells clients this is a registry speaking API v2. */
+@Path("/v2")
+@RunOnVirtualThread
+public class RegistryRootResource {
+
+    @GET
+    @Path("/")
+    @Produces(MediaType.APPLICATION_JSON)
+    public String base() {
+        return "{}";
+    }
+}

@@ -1,0 +1,62 @@
+package io.cais.error;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.Provider;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Turns every failure into the OCI error JSON: registry errors as they are, framework errors (unknown route,
+ * wrong method, unreadable body) by their status, and anything unexpected into a 500 whose body names a
+ * request id that the log line carries with the stack trace.
+ */
+@Provider
+public class ErrorResponses {
+
+    private static final Logger LOG = Logger.getLogger(ErrorResponses.class);
+
+    @ServerExceptionMapper
+    public Response registry(RegistryException e) {
+        Response.ResponseBuilder builder = Response.status(e.status())
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(ErrorBody.of(e.code(), e.getMessage(), e.detail()));
+        for (Map.Entry<String, String> header : e.headers().entrySet()) {
+            builder.header(header.getKey(), header.getValue());
+        }
+        return builder.build();
+    }
+
+    @ServerExceptionMapper
+    public Response framework(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            return unexpected(e);
+        }
+        ErrorCode code = switch (status) {
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 403 -> ErrorCode.DENIED;
+            case 404 -> ErrorCode.NOT_FOUND;
+            case 413 -> ErrorCode.SIZE_INVALID;
+            case 429 -> ErrorCode.TOOMANYREQUESTS;
+            default -> ErrorCode.UNSUPPORTED;
+        };
+        String message = status == 404 ? "no such endpoint: " + uri.getPath() : e.getMessage();
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(ErrorBody.of(code, message, null)).build();
+    }
+
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
+    public Response unexpected(Throwable e) {
+        String requestId = UUID.randomUUID().toString();
+        LOG.errorf(e, "request %s failed unexpectedly", requestId);
+        return Response.status(500).type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(ErrorBody.of(ErrorCode.UNKNOWN, "internal server error", Map.of("requestId", requestId)))
+                .build();
+    }
+}

@@ -1,0 +1,54 @@
+package io.cais.storage;
+
+import io.cais.content.Digest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Content-addressed blob storage ({@code blobs/sha256/ab/abcdef…}) plus the segments of uploads in progress.
+ * A blob becomes visible under its digest key only through {@link #commit}, after the caller verified the
+ * digest; all upload bookkeeping is returned to the caller to keep in the database, never held here.
+ */
+public interface BlobStore {
+
+    /** Size of the stored blob, or empty when there is none. */
+    OptionalLong size(Digest digest) throws IOException;
+
+    /** A range of a stored blob; the caller checked the range against the blob's size. */
+    BlobContent read(Digest digest, long offset, long length) throws IOException;
+
+    /** A short-lived URL the client can fetch the blob from directly, when this store is set up to redirect. */
+    Optional<URI> redirect(Digest digest) throws IOException;
+
+    void delete(Digest digest) throws IOException;
+
+    /**
+     * Stores {@code data} (read to its end) after the segments of {@code layout}. Earlier segments are never
+     * changed: the result lists the new layout and the segments it replaced, which the caller deletes with
+     * {@link #discard} once the new layout is recorded — so a lost race or a crash loses nothing recorded.
+     */
+    Appended append(String uploadId, UploadLayout layout, InputStream data) throws IOException;
+
+    /** The uploaded bytes, in order (to re-hash them when the client names another digest algorithm). */
+    InputStream openUpload(String uploadId, UploadLayout layout) throws IOException;
+
+    /** Publishes the uploaded bytes under {@code digest}, atomically; a no-op when that blob already exists. */
+    void commit(String uploadId, UploadLayout layout, Digest digest) throws IOException;
+
+    /** Deletes upload segments (after commit, cancel, or a lost race). */
+    void discard(String uploadId, List<UploadLayout.Segment> segments) throws IOException;
+
+    /** Smallest chunk size worth sending, advertised as {@code OCI-Chunk-Min-Length}. */
+    long chunkMinLength();
+
+    /** Checks the store is reachable (readiness). */
+    void probe() throws IOException;
+
+    record Appended(UploadLayout layout, List<UploadLayout.Segment> replaced, long bytes) {
+    }
+}

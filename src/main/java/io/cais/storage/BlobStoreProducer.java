@@ -1,0 +1,46 @@
+package io.cais.storage;
+
+import io.minio.MinioAsyncClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Builds the configured {@link BlobStore}. */
+@ApplicationScoped
+public class BlobStoreProducer {
+
+    private static final Logger LOG = Logger.getLogger(BlobStoreProducer.class);
+
+    @Produces
+    @Singleton
+    BlobStore blobStore(StorageConfig config) throws IOException {
+        return switch (config.type()) {
+            case FILESYSTEM -> {
+                Path root = Path.of(config.filesystem().root());
+                LOG.infof("blob store: filesystem at %s", root.toAbsolutePath());
+                yield new FilesystemBlobStore(root);
+            }
+            case S3 -> {
+                StorageConfig.S3 s3 = config.s3();
+                String endpoint = s3.endpoint().orElseThrow(() ->
+                        new IllegalStateException("cais.storage.s3.endpoint is required with cais.storage.type=s3"));
+                MinioAsyncClient.Builder builder = MinioAsyncClient.builder().endpoint(endpoint).region(s3.region());
+                if (s3.accessKey().isPresent()) {
+                    builder.credentials(s3.accessKey().get(), s3.secretKey().orElse(""));
+                }
+                MinioAsyncClient client = builder.build();
+                if (s3.pathStyle()) {
+                    client.disableVirtualStyleEndpoint();
+                } else {
+                    client.enableVirtualStyleEndpoint();
+                }
+                LOG.infof("blob store: S3 bucket %s at %s", s3.bucket(), endpoint);
+                yield new S3BlobStore(client, s3);
+            }
+        };
+    }
+}

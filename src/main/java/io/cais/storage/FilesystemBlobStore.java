@@ -1,0 +1,208 @@
+package io.cais.storage;
+
+import io.cais.content.Digest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/**
+ * Blobs as files under a root directory. A blob appears by an atomic rename of a complete, synced file,
+ * so readers never see a partial blob. Uploads and blobs share the root, hence one filesystem for the rename.
+ */
+public final class FilesystemBlobStore implements BlobStore {
+
+    private static final int BUFFER_SIZE = 256 * 1024;
+
+    private final Path root;
+
+    public FilesystemBlobStore(Path root) throws IOException {
+        this.root = root.toAbsolutePath();
+        Files.createDirectories(this.root.resolve("blobs"));
+        Files.createDirectories(this.root.resolve("uploads"));
+    }
+
+    Path blobPath(Digest digest) {
+        return root.resolve(BlobKeys.blob(digest));
+    }
+
+    private Path segmentPath(String uploadId, String name) {
+        return root.resolve(BlobKeys.uploadFolder(uploadId)).resolve(name);
+    }
+
+    @Override
+    public OptionalLong size(Digest digest) throws IOException {
+        try {
+            return OptionalLong.of(Files.size(blobPath(digest)));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public BlobContent read(Digest digest, long offset, long length) {
+        return new BlobContent.FileRegion(blobPath(digest), offset, length);
+    }
+
+    @Override
+    public Optional<URI> redirect(Digest digest) {
+        return Optional.empty();
+    }
+
+    @Override
+    public void delete(Digest digest) throws IOException {
+        Files.deleteIfExists(blobPath(digest));
+    }
+
+    @Override
+    public Appended append(String uploadId, UploadLayout layout, InputStream data) throws IOException {
+        String name = BlobKeys.newSegmentName(layout.segments().size());
+        Path file = segmentPath(uploadId, name);
+        Files.createDirectories(file.getParent());
+        long written = 0;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] buffer = new byte[BUFFER_SIZE];
+            ByteBuffer wrapper = ByteBuffer.wrap(buffer);
+            int n;
+            while ((n = data.read(buffer)) >= 0) {
+                wrapper.clear().limit(n);
+                while (wrapper.hasRemaining()) {
+                    channel.write(wrapper);
+                }
+                written += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+        if (written == 0) {
+            Files.delete(file);
+            return new Appended(layout, List.of(), 0);
+        }
+        return new Appended(layout.plus(List.of(new UploadLayout.Segment(name, written))), List.of(), written);
+    }
+
+    @Override
+    public InputStream openUpload(String uploadId, UploadLayout layout) {
+        return new SequenceInputStream(Collections.enumeration(
+                layout.segments().stream().map(s -> (InputStream) new LazyFileStream(segmentPath(uploadId, s.name()))).toList()));
+    }
+
+    @Override
+    public void commit(String uploadId, UploadLayout layout, Digest digest) throws IOException {
+        Path target = blobPath(digest);
+        if (Files.exists(target)) {
+            return;
+        }
+        Files.createDirectories(target.getParent());
+        Path assembled;
+        if (layout.segments().size() == 1) {
+            assembled = segmentPath(uploadId, layout.segments().getFirst().name());
+            try (FileChannel channel = FileChannel.open(assembled, StandardOpenOption.WRITE)) {
+                channel.force(false);
+            }
+        } else {
+            assembled = segmentPath(uploadId, "commit-" + UUID.randomUUID());
+            Files.createDirectories(assembled.getParent());
+            try (FileChannel out = FileChannel.open(assembled, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                for (UploadLayout.Segment segment : layout.segments()) {
+                    try (FileChannel in = FileChannel.open(segmentPath(uploadId, segment.name()), StandardOpenOption.READ)) {
+                        long position = 0;
+                        while (position < segment.size()) {
+                            position += in.transferTo(position, segment.size() - position, out);
+                        }
+                    }
+                }
+                out.force(false);
+            }
+        }
+        try {
+            Files.move(assembled, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("blob root must be one filesystem: " + root, e);
+        }
+    }
+
+    @Override
+    public void discard(String uploadId, List<UploadLayout.Segment> segments) throws IOException {
+        for (UploadLayout.Segment segment : segments) {
+            Files.deleteIfExists(segmentPath(uploadId, segment.name()));
+        }
+        Path folder = root.resolve(BlobKeys.uploadFolder(uploadId));
+        try (var leftovers = Files.list(folder)) {
+            // Commit files of a failed attempt are the only thing left once the segments are gone.
+            for (Path path : leftovers.filter(p -> p.getFileName().toString().startsWith("commit-")).toList()) {
+                Files.deleteIfExists(path);
+            }
+            Files.deleteIfExists(folder);
+        } catch (NoSuchFileException | DirectoryNotEmptyException e) {
+            // still in use by a later segment, or already gone
+        }
+    }
+
+    @Override
+    public long chunkMinLength() {
+        return 1;
+    }
+
+    @Override
+    public void probe() throws IOException {
+        if (!Files.isDirectory(root.resolve("blobs")) || !Files.isWritable(root.resolve("uploads"))) {
+            throw new IOException("blob root is not a writable directory: " + root);
+        }
+    }
+
+    /** Opens its file on first read, so a long upload does not hold every segment open at once. */
+    private static final class LazyFileStream extends InputStream {
+        private final Path path;
+        private InputStream in;
+
+        LazyFileStream(Path path) {
+            this.path = path;
+        }
+
+        private InputStream in() {
+            if (in == null) {
+                try {
+                    in = Files.newInputStream(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return in().read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return in().read(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != null) {
+                in.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+package io.cais.storage;
+
+import io.cais.content.Digest;
+import io.minio.AbortMultipartUploadArgs;
+import io.minio.BucketExistsArgs;
+import io.minio.CompleteMultipartUploadArgs;
+import io.minio.ComposeObjectArgs;
+import io.minio.CreateMultipartUploadArgs;
+import io.minio.GetObjectArgs;
+import io.minio.GetPresignedObjectUrlArgs;
+import io.minio.Http;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioAsyncClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.RemoveObjectsArgs;
+import io.minio.Result;
+import io.minio.SourceObject;
+import io.minio.StatObjectArgs;
+import io.minio.UploadPartCopyArgs;
+import io.minio.errors.ErrorResponseException;
+import io.minio.messages.DeleteRequest;
+import io.minio.messages.DeleteResult;
+import io.minio.messages.Part;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Blobs as objects in an S3-compatible bucket, through the MinIO SDK.
+ *
+ * <p>Uploads are stored as segment objects of exactly {@code partSize} bytes plus one shorter tail; the tail
+ * is read back and carried into the next request, so chunks of any size work although S3 multipart parts must
+ * be at least 5 MiB. Commit joins the segments server-side (multipart upload of copy-parts) at the digest key:
+ * completing the multipart upload is what makes the blob appear, whole.
+ */
+public final class S3BlobStore implements BlobStore {
+
+    private final MinioAsyncClient client;
+    private final String bucket;
+    private final int partSize;
+    private final boolean redirect;
+    private final int redirectSeconds;
+
+    public S3BlobStore(MinioAsyncClient client, StorageConfig.S3 config) throws IOException {
+        if (config.partSize() < 5 * 1024 * 1024) {
+            throw new IllegalArgumentException("cais.storage.s3.part-size must be at least 5 MiB (S3's minimum part size)");
+        }
+        this.client = client;
+        this.bucket = config.bucket();
+        this.partSize = config.partSize();
+        this.redirect = config.redirect();
+        this.redirectSeconds = (int) config.redirectExpiry().toSeconds();
+        if (config.createBucket() && !await(client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()))) {
+            await(client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build()));
+        }
+    }
+
+    private static String segmentKey(String uploadId, String name) {
+        return BlobKeys.uploadFolder(uploadId) + "/" + name;
+    }
+
+    @Override
+    public OptionalLong size(Digest digest) throws IOException {
+        return objectSize(BlobKeys.blob(digest));
+    }
+
+    private OptionalLong objectSize(String key) throws IOException {
+        try {
+            return OptionalLong.of(await(client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build())).size());
+        } catch (NotFound e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public BlobContent read(Digest digest, long offset, long length) throws IOException {
+        if (length == 0) {
+            return new BlobContent.Stream(InputStream.nullInputStream(), 0);
+        }
+        InputStream stream = await(client.getObject(GetObjectArgs.builder().bucket(bucket)
+                .object(BlobKeys.blob(digest)).offset(offset).length(length).build()));
+        return new BlobContent.Stream(stream, length);
+    }
+
+    @Override
+    public Optional<URI> redirect(Digest digest) throws IOException {
+        if (!redirect) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(URI.create(client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                    .method(Http.Method.GET).bucket(bucket).object(BlobKeys.blob(digest))
+                    .expiry(redirectSeconds, TimeUnit.SECONDS).build())));
+        } catch (Exception e) {
+            throw new IOException("cannot presign blob URL", e);
+        }
+    }
+
+    @Override
+    public void delete(Digest digest) throws IOException {
+        await(client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(BlobKeys.blob(digest)).build()));
+    }
+
+    @Override
+    public Appended append(String uploadId, UploadLayout layout, InputStream data) throws IOException {
+        List<UploadLayout.Segment> kept = new ArrayList<>(layout.segments());
+        List<UploadLayout.Segment> replaced = new ArrayList<>();
+        InputStream source = data;
+        long carried = 0;
+        if (!kept.isEmpty() && kept.getLast().size() < partSize) {
+            UploadLayout.Segment tail = kept.removeLast();
+            replaced.add(tail);
+            carried = tail.size();
+            source = new SequenceInputStream(openSegment(uploadId, tail), data);
+        }
+        List<UploadLayout.Segment> written = new ArrayList<>();
+        byte[] part = new byte[partSize];
+        long total = 0;
+        try {
+            while (true) {
+                int n = source.readNBytes(part, 0, partSize);
+                if (n == 0) {
+                    break;
+                }
+                total += n;
+                if (n == carried && total == carried) {
+                    // Nothing new arrived: the tail stays as it is.
+                    return new Appended(layout, List.of(), 0);
+                }
+                String name = BlobKeys.newSegmentName(kept.size() + written.size());
+                await(client.putObject(PutObjectArgs.builder().bucket(bucket).object(segmentKey(uploadId, name))
+                        .data(part, n).build()));
+                written.add(new UploadLayout.Segment(name, n));
+                if (n < partSize) {
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            discard(uploadId, written);
+            throw e;
+        }
+        kept.addAll(written);
+        return new Appended(new UploadLayout(List.copyOf(kept)), List.copyOf(replaced), total - carried);
+    }
+
+    private InputStream openSegment(String uploadId, UploadLayout.Segment segment) throws IOException {
+        return await(client.getObject(GetObjectArgs.builder().bucket(bucket)
+                .object(segmentKey(uploadId, segment.name())).build()));
+    }
+
+    @Override
+    public InputStream openUpload(String uploadId, UploadLayout layout) {
+        Iterator<UploadLayout.Segment> segments = layout.segments().iterator();
+        Enumeration<InputStream> streams = new Enumeration<>() {
+            @Override
+            public boolean hasMoreElements() {
+                return segments.hasNext();
+            }
+
+            @Override
+            public InputStream nextElement() {
+                try {
+                    return openSegment(uploadId, segments.next());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+        return new SequenceInputStream(streams);
+    }
+
+    @Override
+    public void commit(String uploadId, UploadLayout layout, Digest digest) throws IOException {
+        String key = BlobKeys.blob(digest);
+        if (objectSize(key).isPresent()) {
+            return;
+        }
+        if (layout.segments().isEmpty()) {
+            await(client.putObject(PutObjectArgs.builder().bucket(bucket).object(key).data(new byte[0], 0).build()));
+            return;
+        }
+        String multipartId = await(client.createMultipartUpload(
+                CreateMultipartUploadArgs.builder().bucket(bucket).object(key).build())).result().uploadId();
+        try {
+            ComposeObjectArgs target = ComposeObjectArgs.builder().bucket(bucket).object(key)
+                    .sources(List.of(SourceObject.builder().bucket(bucket).object(key).build())).build();
+            Part[] parts = new Part[layout.segments().size()];
+            for (int i = 0; i < parts.length; i++) {
+                String source = "/" + bucket + "/" + segmentKey(uploadId, layout.segments().get(i).name());
+                Http.Headers headers = new Http.Headers();
+                headers.put("x-amz-copy-source", URLEncoder.encode(source, StandardCharsets.UTF_8).replace("%2F", "/"));
+                // The SDK's builder for copy parts is unusable in 9.0.4; its public constructor works.
+                parts[i] = await(client.uploadPartCopy(new UploadPartCopyArgs(target, multipartId, i + 1, headers))).part();
+            }
+            await(client.completeMultipartUpload(CompleteMultipartUploadArgs.builder().bucket(bucket).object(key)
+                    .uploadId(multipartId).parts(parts).build()));
+        } catch (IOException | RuntimeException e) {
+            try {
+                await(client.abortMultipartUpload(AbortMultipartUploadArgs.builder().bucket(bucket).object(key)
+                        .uploadId(multipartId).build()));
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void discard(String uploadId, List<UploadLayout.Segment> segments) throws IOException {
+        if (segments.isEmpty()) {
+            return;
+        }
+        List<DeleteRequest.Object> objects = new ArrayList<>();
+        for (UploadLayout.Segment segment : segments) {
+            objects.add(new DeleteRequest.Object(segmentKey(uploadId, segment.name())));
+        }
+        // removeObjects is lazy: the deletions happen while the results are iterated.
+        for (Result<DeleteResult.Error> result : client.removeObjects(
+                RemoveObjectsArgs.builder().bucket(bucket).objects(objects).build())) {
+            try {
+                DeleteResult.Error error = result.get();
+                if (!"NoSuchKey".equals(error.code())) {
+                    throw new IOException("cannot delete " + error.objectName() + ": " + error.message());
+                }
+            } catch (IOException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
+        }
+    }
+
+    @Override
+    public long chunkMinLength() {
+        return partSize;
+    }
+
+    @Override
+    public void probe() throws IOException {
+        if (!await(client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()))) {
+            throw new IOException("bucket does not exist: " + bucket);
+        }
+    }
+
+    /** Waits for an SDK call; a missing object becomes {@link NotFound}, anything else an IOException. */
+    private static <T> T await(CompletableFuture<T> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause();
+            while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof ErrorResponseException response
+                    && ("NoSuchKey".equals(response.errorResponse().code()) || response.response().code() == 404)) {
+                throw new NotFound();
+            }
+            throw new IOException("S3 request failed: " + cause, cause);
+        }
+    }
+
+    private static final class NotFound extends IOException {
+        NotFound() {
+            super("no such object", null);
+        }
+    }
+}

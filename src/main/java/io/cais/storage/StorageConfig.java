@@ -1,0 +1,66 @@
+package io.cais.storage;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** Where blobs live. Every property is listed in docs/configuration.md. */
+@ConfigMapping(prefix = "cais.storage")
+public interface StorageConfig {
+
+    enum Type { FILESYSTEM, S3 }
+
+    /** {@code filesystem} (the embedded default) or {@code s3}. */
+    @WithDefault("filesystem")
+    Type type();
+
+    Filesystem filesystem();
+
+    S3 s3();
+
+    interface Filesystem {
+        /** Root directory for blobs and in-progress uploads. */
+        @WithDefault("data/blobs")
+        String root();
+    }
+
+    interface S3 {
+        /** Endpoint URL, e.g. {@code https://s3.eu-west-1.amazonaws.com} or {@code http://minio:9000}. */
+        Optional<String> endpoint();
+
+        @WithDefault("us-east-1")
+        String region();
+
+        @WithDefault("cais")
+        String bucket();
+
+        Optional<String> accessKey();
+
+        Optional<String> secretKey();
+
+        /** Address buckets as {@code endpoint/bucket} (MinIO, most on-premises stores) rather than virtual hosts. */
+        @WithDefault("true")
+        boolean pathStyle();
+
+        /** Create the bucket at start when it does not exist. */
+        @WithDefault("false")
+        boolean createBucket();
+
+        /** Answer blob GETs with a 307 to a presigned URL instead of streaming through Cais. */
+        @WithDefault("false")
+        boolean redirect();
+
+        /** Lifetime of presigned redirect URLs. */
+        @WithDefault("PT5M")
+        Duration redirectExpiry();
+
+        /**
+         * Size of the parts uploads are stored in (at least 5 MiB, the S3 minimum). Each upload in flight
+         * holds one part in memory; a blob can have at most 10,000 parts.
+         */
+        @WithDefault("8388608")
+        int partSize();
+    }
+}

@@ -1,0 +1,225 @@
+package io.cais.upload;
+
+import io.cais.content.Digest;
+import io.cais.content.DigestAlgorithm;
+import io.cais.content.HashingInputStream;
+import io.cais.content.ResumableDigest;
+import io.cais.error.ErrorCode;
+import io.cais.error.RegistryException;
+import io.cais.registry.BlobLinks;
+import io.cais.registry.Repositories;
+import io.cais.storage.BlobStore;
+import io.cais.storage.UploadLayout;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Blob uploads: sessions, chunks, completion. Bytes stream straight to the blob store and through the running
+ * digest; no database transaction is held while a chunk streams. Each chunk ends with one conditional update
+ * of the session row ({@code WHERE byte_offset = <where this chunk started>}): of two racing chunks one wins,
+ * the other is answered 416 and its segments are deleted, so concurrent or repeated requests never corrupt an
+ * upload.
+ */
+@ApplicationScoped
+public class Uploads {
+
+    private static final Logger LOG = Logger.getLogger(Uploads.class);
+
+    @Inject
+    BlobStore store;
+
+    @Inject
+    Repositories repositories;
+
+    @Inject
+    BlobLinks links;
+
+    public UploadStatus start(String repository, DigestAlgorithm algorithm) {
+        long repositoryId = repositories.getOrCreate(repository);
+        UploadSession session = new UploadSession();
+        session.id = UUID.randomUUID();
+        session.repositoryId = repositoryId;
+        session.hashAlgorithm = algorithm.prefix();
+        session.storageLayout = "";
+        QuarkusTransaction.requiringNew().run(session::persist);
+        return new UploadStatus(repository, session.id, 0);
+    }
+
+    public UploadStatus status(String repository, UUID id) {
+        return new UploadStatus(repository, id, load(repository, id).byteOffset);
+    }
+
+    public UploadStatus append(String repository, UUID id, InputStream body, ContentRange range) {
+        UploadSession session = load(repository, id);
+        checkStart(repository, session, range);
+        Progress progress = write(session, body, range);
+        save(repository, session, progress);
+        return new UploadStatus(repository, id, progress.offset());
+    }
+
+    /**
+     * Finishes the upload with an optional last chunk, verifies the digest and publishes the blob. A digest
+     * mismatch deletes the upload: nothing of it is stored.
+     */
+    public Digest complete(String repository, UUID id, Digest expected, InputStream lastChunk, ContentRange range) {
+        UploadSession session = load(repository, id);
+        checkStart(repository, session, range);
+        Progress progress = lastChunk == null ? resume(session) : write(session, lastChunk, range);
+        Digest actual = expected.algorithm() == progress.digest().algorithm()
+                ? progress.digest().current()
+                : rehash(id, progress.layout(), expected.algorithm());
+        if (!actual.equals(expected)) {
+            abandon(session, progress.layout());
+            throw new RegistryException(ErrorCode.DIGEST_INVALID,
+                    "provided digest did not match uploaded content",
+                    Map.of("expected", expected.toString(), "actual", actual.toString()));
+        }
+        try {
+            store.commit(id.toString(), progress.layout(), expected);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            links.register(session.repositoryId, expected, progress.offset());
+            UploadSession.delete("id", id);
+        });
+        discardQuietly(id, progress.layout().segments());
+        return expected;
+    }
+
+    public void cancel(String repository, UUID id) {
+        UploadSession session = load(repository, id);
+        abandon(session, UploadLayout.decode(session.storageLayout));
+    }
+
+    private UploadSession load(String repository, UUID id) {
+        UploadSession session = QuarkusTransaction.requiringNew().call(() -> UploadSession.<UploadSession>find(
+                        "id = ?1 and repositoryId = (select r.id from Repository r where r.name = ?2)", id, repository)
+                .firstResult());
+        if (session == null) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown", id.toString());
+        }
+        return session;
+    }
+
+    private void checkStart(String repository, UploadSession session, ContentRange range) {
+        if (range != null && range.start() != session.byteOffset) {
+            throw outOfOrder(repository, session.id, session.byteOffset, range);
+        }
+    }
+
+    private static RegistryException outOfOrder(String repository, UUID id, long offset, ContentRange range) {
+        UploadStatus status = new UploadStatus(repository, id, offset);
+        return new RegistryException(ErrorCode.RANGE_INVALID, "chunk does not start where the upload ends",
+                Map.of("uploaded", status.range(), "chunk", range.start() + "-" + range.end()))
+                .withHeaders(Map.of("Location", status.location(), "Range", status.range(),
+                        "Docker-Upload-UUID", id.toString()));
+    }
+
+    private Progress resume(UploadSession session) {
+        DigestAlgorithm algorithm = DigestAlgorithm.byPrefix(session.hashAlgorithm).orElseThrow();
+        UploadLayout layout = UploadLayout.decode(session.storageLayout);
+        ResumableDigest digest = null;
+        if (session.byteOffset == 0) {
+            digest = ResumableDigest.start(algorithm);
+        } else if (session.hashState != null) {
+            digest = ResumableDigest.restore(algorithm, session.hashState)
+                    .filter(d -> d.length() == session.byteOffset).orElse(null);
+        }
+        if (digest == null) {
+            // A snapshot this node cannot read (another node's digest implementation): hash the stored prefix.
+            digest = ResumableDigest.start(algorithm);
+            hashStored(session.id, layout, digest);
+        }
+        return new Progress(session.byteOffset, layout, digest, List.of(), List.of());
+    }
+
+    private Progress write(UploadSession session, InputStream body, ContentRange range) {
+        Progress before = resume(session);
+        HashingInputStream hashed = new HashingInputStream(body, before.digest());
+        BlobStore.Appended appended;
+        try {
+            appended = store.append(session.id.toString(), before.layout(), hashed);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<UploadLayout.Segment> added = added(before.layout(), appended.layout());
+        if (range != null && appended.bytes() != range.length()) {
+            discardQuietly(session.id, added);
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "chunk length does not match Content-Range",
+                    Map.of("received", appended.bytes(), "contentRange", range.start() + "-" + range.end()));
+        }
+        return new Progress(before.offset() + appended.bytes(), appended.layout(), before.digest(), added,
+                appended.replaced());
+    }
+
+    private void save(String repository, UploadSession session, Progress progress) {
+        if (progress.added().isEmpty() && progress.replaced().isEmpty()) {
+            return;
+        }
+        int updated = QuarkusTransaction.requiringNew().call(() -> UploadSession.update(
+                "byteOffset = ?1, hashState = ?2, storageLayout = ?3, updatedAt = current_timestamp "
+                        + "where id = ?4 and byteOffset = ?5",
+                progress.offset(), progress.digest().exportState(), progress.layout().encode(), session.id,
+                session.byteOffset));
+        if (updated == 0) {
+            discardQuietly(session.id, progress.added());
+            UploadSession current = load(repository, session.id);
+            throw outOfOrder(repository, session.id, current.byteOffset,
+                    new ContentRange(session.byteOffset, Math.max(session.byteOffset, progress.offset() - 1)));
+        }
+        discardQuietly(session.id, progress.replaced());
+    }
+
+    private Digest rehash(UUID id, UploadLayout layout, DigestAlgorithm algorithm) {
+        ResumableDigest digest = ResumableDigest.start(algorithm);
+        hashStored(id, layout, digest);
+        return digest.current();
+    }
+
+    private void hashStored(UUID id, UploadLayout layout, ResumableDigest digest) {
+        try (InputStream in = new HashingInputStream(store.openUpload(id.toString(), layout), digest)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void abandon(UploadSession session, UploadLayout layout) {
+        QuarkusTransaction.requiringNew().run(() -> UploadSession.delete("id", session.id));
+        discardQuietly(session.id, layout.segments());
+    }
+
+    private void discardQuietly(UUID id, List<UploadLayout.Segment> segments) {
+        if (segments.isEmpty()) {
+            return;
+        }
+        try {
+            store.discard(id.toString(), segments);
+        } catch (IOException | RuntimeException e) {
+            // Left for the stale-upload cleanup; the database no longer points at these segments.
+            LOG.warnf(e, "could not delete %d segment(s) of upload %s", segments.size(), id);
+        }
+    }
+
+    private static List<UploadLayout.Segment> added(UploadLayout before, UploadLayout after) {
+        Set<String> known = new HashSet<>();
+        before.segments().forEach(s -> known.add(s.name()));
+        return after.segments().stream().filter(s -> !known.contains(s.name())).toList();
+    }
+
+    private record Progress(long offset, UploadLayout layout, ResumableDigest digest,
+                            List<UploadLayout.Segment> added, List<UploadLayout.Segment> replaced) {
+    }
+}

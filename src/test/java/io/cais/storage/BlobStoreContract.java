@@ -1,0 +1,146 @@
+package io.cais.storage;
+
+import io.cais.content.Digest;
+import io.cais.testing.Blobs;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What every {@link BlobStore} must do; run against each implementation by the subclasses. */
+abstract class BlobStoreContract {
+
+    static final int MIB = 1024 * 1024;
+
+    abstract BlobStore store();
+
+    @Test
+    void aBlobIsInvisibleUntilCommitted() throws IOException {
+        byte[] content = Blobs.random(10_000);
+        Digest digest = Digest.parse(Blobs.sha256(content));
+        String upload = UUID.randomUUID().toString();
+
+        BlobStore.Appended appended = store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(content));
+        assertThat(appended.bytes()).isEqualTo(content.length);
+        assertThat(store().size(digest)).isEmpty();
+
+        store().commit(upload, appended.layout(), digest);
+        assertThat(store().size(digest)).hasValue(content.length);
+        assertThat(read(digest, 0, content.length)).isEqualTo(content);
+    }
+
+    @Test
+    void appendsOfAnySizeJoinInOrder() throws IOException {
+        byte[] content = Blobs.random(MIB * 9 + 17);
+        int[] cuts = {0, 1, 2, MIB, MIB + 1, 8 * MIB + 3, content.length};
+        String upload = UUID.randomUUID().toString();
+        UploadLayout layout = UploadLayout.empty();
+        for (int i = 0; i + 1 < cuts.length; i++) {
+            BlobStore.Appended appended = store().append(upload, layout,
+                    new ByteArrayInputStream(Blobs.slice(content, cuts[i], cuts[i + 1])));
+            assertThat(appended.bytes()).isEqualTo(cuts[i + 1] - cuts[i]);
+            assertThat(appended.layout().size()).isEqualTo(cuts[i + 1]);
+            store().discard(upload, appended.replaced());
+            layout = appended.layout();
+        }
+        try (InputStream in = store().openUpload(upload, layout)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+        Digest digest = Digest.parse(Blobs.sha256(content));
+        store().commit(upload, layout, digest);
+        store().discard(upload, layout.segments());
+        assertThat(read(digest, 0, content.length)).isEqualTo(content);
+    }
+
+    @Test
+    void anEmptyAppendChangesNothing() throws IOException {
+        String upload = UUID.randomUUID().toString();
+        BlobStore.Appended first = store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(new byte[] {1, 2}));
+        BlobStore.Appended empty = store().append(upload, first.layout(), InputStream.nullInputStream());
+        assertThat(empty.bytes()).isZero();
+        assertThat(empty.layout()).isEqualTo(first.layout());
+        assertThat(empty.replaced()).isEmpty();
+    }
+
+    @Test
+    void rangesReadTheRightBytes() throws IOException {
+        byte[] content = Blobs.random(5000);
+        Digest digest = commit(content);
+        assertThat(read(digest, 1000, 10)).isEqualTo(Blobs.slice(content, 1000, 1010));
+        assertThat(read(digest, 4999, 1)).isEqualTo(Blobs.slice(content, 4999, 5000));
+    }
+
+    @Test
+    void committingAnExistingBlobAgainIsANoOp() throws IOException {
+        byte[] content = Blobs.random(300);
+        Digest digest = commit(content);
+        commit(content);
+        assertThat(store().size(digest)).hasValue(300);
+        assertThat(read(digest, 0, 300)).isEqualTo(content);
+    }
+
+    @Test
+    void theEmptyBlobCanBeCommitted() throws IOException {
+        Digest digest = commit(new byte[0]);
+        assertThat(store().size(digest)).hasValue(0);
+    }
+
+    @Test
+    void deleteRemovesTheBlob() throws IOException {
+        Digest digest = commit(Blobs.random(10));
+        store().delete(digest);
+        assertThat(store().size(digest)).isEmpty();
+    }
+
+    @Test
+    void discardedSegmentsAreGone() throws IOException {
+        String upload = UUID.randomUUID().toString();
+        BlobStore.Appended appended = store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(Blobs.random(100)));
+        store().discard(upload, appended.layout().segments());
+        store().discard(upload, appended.layout().segments());
+        assertThat(appended.layout().segments()).hasSize(1);
+    }
+
+    @Test
+    void probeSucceedsOnAWorkingStore() throws IOException {
+        store().probe();
+    }
+
+    Digest commit(byte[] content) throws IOException {
+        Digest digest = Digest.parse(Blobs.sha256(content));
+        String upload = UUID.randomUUID().toString();
+        BlobStore.Appended appended = store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(content));
+        store().commit(upload, appended.layout(), digest);
+        store().discard(upload, appended.layout().segments());
+        return digest;
+    }
+
+    byte[] read(Digest digest, long offset, long length) throws IOException {
+        BlobContent content = store().read(digest, offset, length);
+        assertThat(content.length()).isEqualTo(length);
+        return switch (content) {
+            case BlobContent.Stream stream -> {
+                try (InputStream in = stream.stream()) {
+                    yield in.readAllBytes();
+                }
+            }
+            case BlobContent.FileRegion file -> {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                try (var channel = java.nio.channels.FileChannel.open(file.path())) {
+                    channel.transferTo(file.offset(), file.length(), java.nio.channels.Channels.newChannel(out));
+                }
+                yield out.toByteArray();
+            }
+        };
+    }
+
+    static List<String> names(UploadLayout layout) {
+        return layout.segments().stream().map(UploadLayout.Segment::name).toList();
+    }
+}
