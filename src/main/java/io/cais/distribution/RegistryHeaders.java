@@ -8,6 +8,8 @@ public final class RegistryHeaders {
     public static final String CONTENT_DIGEST = "Docker-Content-Digest";
     public static final String UPLOAD_UUID = "Docker-Upload-UUID";
     public static final String CHUNK_MIN_LENGTH = "OCI-Chunk-Min-Length";
+    public static final String SUBJECT = "OCI-Subject";
+    public static final String FILTERS_APPLIED = "OCI-Filters-Applied";
 
     private RegistryHeaders() {
     }

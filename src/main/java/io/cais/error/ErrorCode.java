@@ -17,6 +17,7 @@ public enum ErrorCode {
     SIZE_INVALID(400, "provided length did not match content length"),
     TAG_INVALID(400, "manifest tag did not match URI"),
     RANGE_INVALID(416, "invalid content range"),
+    PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
     UNAUTHORIZED(401, "authentication required"),
     DENIED(403, "requested access to the resource is denied"),
     UNSUPPORTED(405, "the operation is unsupported"),

@@ -1,0 +1,115 @@
+package io.cais.distribution;
+
+import io.cais.content.Reference;
+import io.cais.content.RepositoryName;
+import io.cais.error.ErrorCode;
+import io.cais.error.RegistryException;
+import io.cais.manifest.ManifestLookup;
+import io.cais.manifest.ManifestRecord;
+import io.cais.manifest.Manifests;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+
+/** Manifests: {@code PUT|GET|HEAD|DELETE /v2/<name>/manifests/<reference>}, by tag or by digest. */
+@Path("/v2")
+@RunOnVirtualThread
+public class ManifestResource {
+
+    @Inject
+    ManifestLookup lookup;
+
+    @Inject
+    Manifests manifests;
+
+    @Inject
+    DistributionConfig config;
+
+    @HEAD
+    @Path("{name: .+}/manifests/{reference: [^/]+}")
+    public Response head(@PathParam("name") String name, @PathParam("reference") String reference) {
+        return serve(name, reference, false);
+    }
+
+    @GET
+    @Path("{name: .+}/manifests/{reference: [^/]+}")
+    public Response get(@PathParam("name") String name, @PathParam("reference") String reference) {
+        return serve(name, reference, true);
+    }
+
+    @PUT
+    @Path("{name: .+}/manifests/{reference: [^/]+}")
+    public Response put(@PathParam("name") String name, @PathParam("reference") String referenceParam,
+                        @Context HttpHeaders headers, InputStream body) throws IOException {
+        String repository = RepositoryName.require(name);
+        Reference reference = Reference.parse(referenceParam);
+        Manifests.Pushed pushed = manifests.put(repository, reference, headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
+                readLimited(body, headers.getHeaderString(HttpHeaders.CONTENT_LENGTH)));
+        Response.ResponseBuilder response = Response.status(201)
+                .header("Location", "/v2/" + repository + "/manifests/" + pushed.digest())
+                .header(RegistryHeaders.CONTENT_DIGEST, pushed.digest().toString())
+                .header(HttpHeaders.CONTENT_LENGTH, 0);
+        if (pushed.subject() != null) {
+            response.header(RegistryHeaders.SUBJECT, pushed.subject().toString());
+        }
+        return response.build();
+    }
+
+    @DELETE
+    @Path("{name: .+}/manifests/{reference: [^/]+}")
+    public Response delete(@PathParam("name") String name, @PathParam("reference") String reference) {
+        String repository = RepositoryName.require(name);
+        manifests.delete(repository, Reference.parse(reference));
+        return Response.accepted().header(HttpHeaders.CONTENT_LENGTH, 0).build();
+    }
+
+    private Response serve(String name, String referenceParam, boolean withBody) {
+        String repository = RepositoryName.require(name);
+        Reference reference = Reference.parse(referenceParam);
+        ManifestRecord manifest = lookup.find(repository, reference, withBody).orElseThrow(() ->
+                new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", referenceParam));
+        Response.ResponseBuilder response = withBody ? Response.ok(manifest.payload()) : Response.ok();
+        return response
+                .header(HttpHeaders.CONTENT_TYPE, manifest.mediaType())
+                .header(HttpHeaders.CONTENT_LENGTH, manifest.size())
+                .header(RegistryHeaders.CONTENT_DIGEST, manifest.digest())
+                .header(HttpHeaders.ETAG, "\"" + manifest.digest() + "\"")
+                .build();
+    }
+
+    /** Reads the manifest, refusing more than the configured maximum without reading it all (413). */
+    private byte[] readLimited(InputStream body, String contentLength) throws IOException {
+        int max = config.maxManifestSize();
+        if (contentLength != null) {
+            try {
+                if (Long.parseLong(contentLength.trim()) > max) {
+                    throw tooLarge(max);
+                }
+            } catch (NumberFormatException e) {
+                throw new RegistryException(ErrorCode.MANIFEST_INVALID, "malformed Content-Length", contentLength);
+            }
+        }
+        byte[] bytes = body.readNBytes(max + 1);
+        if (bytes.length > max) {
+            throw tooLarge(max);
+        }
+        return bytes;
+    }
+
+    private static RegistryException tooLarge(int max) {
+        return new RegistryException(ErrorCode.SIZE_INVALID, "manifest is larger than the limit",
+                Map.of("maxBytes", max)).withStatus(413);
+    }
+}
