@@ -24,6 +24,17 @@ public sealed interface Reference {
         }
     }
 
+    /**
+     * For reads and deletes: a name that cannot be a tag names no manifest, which the spec answers with 404
+     * MANIFEST_UNKNOWN (only a push of such a tag is TAG_INVALID).
+     */
+    static Reference lookup(String value) {
+        if (value != null && value.indexOf(':') < 0 && !TAG.matcher(value).matches()) {
+            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", value);
+        }
+        return parse(value);
+    }
+
     static Reference parse(String value) {
         if (value != null && value.indexOf(':') >= 0) {
             return new ByDigest(Digest.parse(value));

@@ -71,13 +71,13 @@ public class ManifestResource {
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response delete(@PathParam("name") String name, @PathParam("reference") String reference) {
         String repository = RepositoryName.require(name);
-        manifests.delete(repository, Reference.parse(reference));
+        manifests.delete(repository, Reference.lookup(reference));
         return Response.accepted().header(HttpHeaders.CONTENT_LENGTH, 0).build();
     }
 
     private Response serve(String name, String referenceParam, boolean withBody) {
         String repository = RepositoryName.require(name);
-        Reference reference = Reference.parse(referenceParam);
+        Reference reference = Reference.lookup(referenceParam);
         ManifestRecord manifest = lookup.find(repository, reference, withBody).orElseThrow(() ->
                 new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", referenceParam));
         Response.ResponseBuilder response = withBody ? Response.ok(manifest.payload()) : Response.ok();

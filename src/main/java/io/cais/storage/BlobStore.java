@@ -40,8 +40,11 @@ public interface BlobStore {
     /** Publishes the uploaded bytes under {@code digest}, atomically; a no-op when that blob already exists. */
     void commit(String uploadId, UploadLayout layout, Digest digest) throws IOException;
 
-    /** Deletes upload segments (after commit, cancel, or a lost race). */
+    /** Deletes upload segments (a lost race, a replaced S3 tail). */
     void discard(String uploadId, List<UploadLayout.Segment> segments) throws IOException;
+
+    /** Deletes everything stored for the upload, including leftovers no layout names (after commit or cancel). */
+    void discardUpload(String uploadId) throws IOException;
 
     /** Smallest chunk size worth sending, advertised as {@code OCI-Chunk-Min-Length}. */
     long chunkMinLength();

@@ -157,6 +157,19 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
+    public void discardUpload(String uploadId) throws IOException {
+        Path folder = root.resolve(BlobKeys.uploadFolder(uploadId));
+        try (var files = Files.list(folder)) {
+            for (Path file : files.toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        Files.deleteIfExists(folder);
+    }
+
+    @Override
     public long chunkMinLength() {
         return 1;
     }

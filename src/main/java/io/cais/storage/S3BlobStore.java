@@ -9,6 +9,7 @@ import io.minio.CreateMultipartUploadArgs;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.Http;
+import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
 import io.minio.PutObjectArgs;
@@ -21,6 +22,7 @@ import io.minio.UploadPartCopyArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.messages.DeleteRequest;
 import io.minio.messages.DeleteResult;
+import io.minio.messages.Item;
 import io.minio.messages.Part;
 
 import java.io.IOException;
@@ -244,6 +246,21 @@ public final class S3BlobStore implements BlobStore {
                 throw new IOException(e);
             }
         }
+    }
+
+    @Override
+    public void discardUpload(String uploadId) throws IOException {
+        List<UploadLayout.Segment> objects = new ArrayList<>();
+        String prefix = BlobKeys.uploadFolder(uploadId) + "/";
+        for (Result<Item> item : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+                .recursive(true).build())) {
+            try {
+                objects.add(new UploadLayout.Segment(item.get().objectName().substring(prefix.length()), 0));
+            } catch (Exception e) {
+                throw new IOException("cannot list upload " + uploadId, e);
+            }
+        }
+        discard(uploadId, objects);
     }
 
     @Override

@@ -80,7 +80,7 @@ public class Uploads {
                 ? progress.digest().current()
                 : rehash(id, progress.layout(), expected.algorithm());
         if (!actual.equals(expected)) {
-            abandon(session, progress.layout());
+            abandon(session);
             throw new RegistryException(ErrorCode.DIGEST_INVALID,
                     "provided digest did not match uploaded content",
                     Map.of("expected", expected.toString(), "actual", actual.toString()));
@@ -94,13 +94,12 @@ public class Uploads {
             links.register(session.repositoryId, expected, progress.offset());
             UploadSession.delete("id", id);
         });
-        discardQuietly(id, progress.layout().segments());
+        discardUploadQuietly(id);
         return expected;
     }
 
     public void cancel(String repository, UUID id) {
-        UploadSession session = load(repository, id);
-        abandon(session, UploadLayout.decode(session.storageLayout));
+        abandon(load(repository, id));
     }
 
     private UploadSession load(String repository, UUID id) {
@@ -196,9 +195,18 @@ public class Uploads {
         }
     }
 
-    private void abandon(UploadSession session, UploadLayout layout) {
+    private void abandon(UploadSession session) {
         QuarkusTransaction.requiringNew().run(() -> UploadSession.delete("id", session.id));
-        discardQuietly(session.id, layout.segments());
+        discardUploadQuietly(session.id);
+    }
+
+    private void discardUploadQuietly(UUID id) {
+        try {
+            store.discardUpload(id.toString());
+        } catch (IOException | RuntimeException e) {
+            // The row is gone; the stale-upload cleanup will not see these files, but nothing references them.
+            LOG.warnf(e, "could not delete the stored segments of upload %s", id);
+        }
     }
 
     private void discardQuietly(UUID id, List<UploadLayout.Segment> segments) {

@@ -280,6 +280,16 @@ class ManifestApiTest {
         request().get("/v2/unknown/repo/manifests/v1").then().statusCode(404);
     }
 
+    @Test
+    void readingOrDeletingANameThatCannotBeATagIsManifestUnknown() {
+        String repo = Blobs.repository("delete");
+        Manifests.pushImage(repo, "v1");
+        String path = "/v2/" + repo + "/manifests/.INVALID_MANIFEST_NAME";
+        request().head(path).then().statusCode(404);
+        request().get(path).then().statusCode(404).body("errors[0].code", equalTo("MANIFEST_UNKNOWN"));
+        request().delete(path).then().statusCode(404).body("errors[0].code", equalTo("MANIFEST_UNKNOWN"));
+    }
+
     private List<String> references(String sql, String digest) {
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, digest);

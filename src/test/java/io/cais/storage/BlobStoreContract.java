@@ -108,6 +108,20 @@ abstract class BlobStoreContract {
     }
 
     @Test
+    void discardUploadDeletesEverySegmentOfTheUpload() throws IOException {
+        String upload = UUID.randomUUID().toString();
+        BlobStore.Appended first = store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(Blobs.random(100)));
+        BlobStore.Appended second = store().append(upload, first.layout(), new ByteArrayInputStream(Blobs.random(100)));
+        store().discardUpload(upload);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+            try (InputStream in = store().openUpload(upload, second.layout())) {
+                in.readAllBytes();
+            }
+        }).isInstanceOfAny(IOException.class, java.io.UncheckedIOException.class);
+        store().discardUpload(upload);
+    }
+
+    @Test
     void probeSucceedsOnAWorkingStore() throws IOException {
         store().probe();
     }

@@ -1,0 +1,71 @@
+package io.cais.gc;
+
+import io.agroal.api.AgroalDataSource;
+import io.cais.testing.Blobs;
+import io.cais.testing.PostgresTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Abandoned uploads are deleted with their stored segments; live ones are left alone. */
+@QuarkusTest
+@QuarkusTestResource(PostgresTestResource.class)
+class UploadJanitorTest {
+
+    @Inject
+    UploadJanitor janitor;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void uploadsIdleLongerThanTheExpiryAreDeletedWithTheirSegments() throws Exception {
+        String repo = Blobs.repository("janitor");
+        String abandoned = startWithData(repo);
+        String live = startWithData(repo);
+        age(abandoned, "2 days");
+
+        assertThat(janitor.purgeExpired()).isGreaterThanOrEqualTo(1);
+
+        given().get(abandoned).then().statusCode(404);
+        given().get(live).then().statusCode(204).header("Range", "0-99");
+        assertThat(segmentFolder(abandoned)).doesNotExist();
+        assertThat(segmentFolder(live)).exists();
+    }
+
+    private static String startWithData(String repo) {
+        String location = given().post("/v2/" + repo + "/blobs/uploads/").then().statusCode(202).extract().header("Location");
+        given().contentType("application/octet-stream").header("Content-Range", "0-99").body(Blobs.random(100))
+                .patch(location).then().statusCode(202);
+        return location;
+    }
+
+    private void age(String location, String interval) throws Exception {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
+                "UPDATE upload_session SET updated_at = now() - ?::interval WHERE id = ?::uuid")) {
+            statement.setString(1, interval);
+            statement.setString(2, location.substring(location.lastIndexOf('/') + 1));
+            assertThat(statement.executeUpdate()).isEqualTo(1);
+        }
+    }
+
+    private static Path segmentFolder(String location) {
+        return Path.of("target/test-data/blobs/uploads", location.substring(location.lastIndexOf('/') + 1));
+    }
+
+    @Test
+    void nothingExpiredMeansNothingDeleted() {
+        String live = startWithData(Blobs.repository("janitor"));
+        janitor.purgeExpired();
+        given().get(live).then().statusCode(204);
+    }
+}
