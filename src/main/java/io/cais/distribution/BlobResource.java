@@ -1,5 +1,7 @@
 package io.cais.distribution;
 
+import io.cais.auth.AccessControl;
+import io.cais.auth.Action;
 import io.cais.content.Digest;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
@@ -34,6 +36,9 @@ public class BlobResource {
     private static final String OCTET_STREAM = "application/octet-stream";
 
     @Inject
+    AccessControl access;
+
+    @Inject
     BlobLinks links;
 
     @Inject
@@ -43,6 +48,7 @@ public class BlobResource {
     @Path("{name: .+}/blobs/{digest: [^/]+}")
     public Response head(@PathParam("name") String name, @PathParam("digest") String digestParam) {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.PULL);
         Digest digest = Digest.parse(digestParam);
         long size = linkedSize(repository, digest);
         return blobHeaders(Response.ok(), digest, size).build();
@@ -53,6 +59,7 @@ public class BlobResource {
     public Response get(@PathParam("name") String name, @PathParam("digest") String digestParam,
                         @HeaderParam("Range") String rangeHeader) throws IOException {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.PULL);
         Digest digest = Digest.parse(digestParam);
         long size = linkedSize(repository, digest);
         Optional<URI> redirect = store.redirect(digest);
@@ -82,6 +89,7 @@ public class BlobResource {
     @Path("{name: .+}/blobs/{digest: [^/]+}")
     public Response delete(@PathParam("name") String name, @PathParam("digest") String digestParam) {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.DELETE);
         Digest digest = Digest.parse(digestParam);
         if (!links.unlink(repository, digest)) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to repository", digest.toString());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cais.auth.AccessControl;
+import io.cais.auth.Action;
 import io.cais.content.Digest;
 import io.cais.content.MediaTypes;
 import io.cais.content.RepositoryName;
@@ -31,6 +33,9 @@ import java.util.Map;
 public class ListingResource {
 
     @Inject
+    AccessControl access;
+
+    @Inject
     Listings listings;
 
     @Inject
@@ -43,6 +48,7 @@ public class ListingResource {
     @Path("{name: .+}/tags/list")
     public Response tags(@PathParam("name") String name, @QueryParam("n") String n, @QueryParam("last") String last) {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.PULL);
         int limit = Paging.limit(n, config.maxPageSize());
         Page<String> page = listings.tags(repository, last, limit).orElseThrow(() ->
                 new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry", repository));
@@ -55,7 +61,8 @@ public class ListingResource {
     @Path("_catalog")
     public Response catalog(@QueryParam("n") String n, @QueryParam("last") String last) {
         int limit = Paging.limit(n, config.maxPageSize());
-        Page<String> page = listings.repositories(last, limit);
+        AccessControl.Visibility visibility = access.catalogVisibility();
+        Page<String> page = listings.repositories(last, limit, visibility.namespaces(), visibility.repositories());
         return Paging.link(Response.ok(Map.of("repositories", page.items()), MediaType.APPLICATION_JSON_TYPE), page,
                 "/v2/_catalog", limit, page.items().isEmpty() ? "" : page.items().getLast(), null).build();
     }
@@ -70,6 +77,7 @@ public class ListingResource {
                               @QueryParam("artifactType") String artifactType, @QueryParam("n") String n,
                               @QueryParam("last") String last) throws IOException {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.PULL);
         Digest subject = Digest.parse(digestParam);
         int limit = Paging.limit(n, config.maxPageSize());
         Page<Listings.Referrer> page = listings.referrers(repository, subject, artifactType, last, limit);

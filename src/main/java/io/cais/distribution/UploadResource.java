@@ -1,5 +1,7 @@
 package io.cais.distribution;
 
+import io.cais.auth.AccessControl;
+import io.cais.auth.Action;
 import io.cais.content.Digest;
 import io.cais.content.DigestAlgorithm;
 import io.cais.content.RepositoryName;
@@ -38,6 +40,9 @@ import java.util.UUID;
 public class UploadResource {
 
     @Inject
+    AccessControl access;
+
+    @Inject
     Uploads uploads;
 
     @Inject
@@ -55,6 +60,7 @@ public class UploadResource {
                           @QueryParam("mount") String mountParam, @QueryParam("from") String from,
                           @Context HttpHeaders headers, InputStream body) {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.PUSH);
         if (digestParam != null) {
             Digest digest = Digest.parse(digestParam);
             UploadStatus session = uploads.start(repository, digest.algorithm());
@@ -64,7 +70,9 @@ public class UploadResource {
         if (mountParam != null) {
             Digest digest = Digest.parse(mountParam);
             long repositoryId = repositories.getOrCreate(repository);
-            if (from != null && RepositoryName.isValid(from) && links.mount(from, repositoryId, digest)) {
+            // Mounting needs pull on the source: without it the mount silently becomes a plain upload.
+            if (from != null && RepositoryName.isValid(from) && access.allows(from, Action.PULL)
+                    && links.mount(from, repositoryId, digest)) {
                 return created(repository, digest);
             }
         }
@@ -82,6 +90,7 @@ public class UploadResource {
     @Path("{name: .+}/blobs/uploads/{uuid: [^/]+}")
     public Response status(@PathParam("name") String name, @PathParam("uuid") String uuid) {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.PUSH);
         return progress(Response.noContent(), uploads.status(repository, uploadId(uuid)));
     }
 
@@ -90,6 +99,7 @@ public class UploadResource {
     public Response append(@PathParam("name") String name, @PathParam("uuid") String uuid,
                            @Context HttpHeaders headers, InputStream body) {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.PUSH);
         UploadStatus status = uploads.append(repository, uploadId(uuid), body, contentRange(headers));
         return progress(Response.accepted(), status);
     }
@@ -100,6 +110,7 @@ public class UploadResource {
                              @QueryParam("digest") String digestParam, @Context HttpHeaders headers,
                              InputStream body) {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.PUSH);
         UUID id = uploadId(uuid);
         if (digestParam == null) {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "the digest query parameter is required");
@@ -113,6 +124,7 @@ public class UploadResource {
     @Path("{name: .+}/blobs/uploads/{uuid: [^/]+}")
     public Response cancel(@PathParam("name") String name, @PathParam("uuid") String uuid) {
         String repository = RepositoryName.require(name);
+        access.require(repository, Action.PUSH);
         uploads.cancel(repository, uploadId(uuid));
         return Response.noContent().build();
     }

@@ -21,7 +21,9 @@ public enum ErrorCode {
     UNAUTHORIZED(401, "authentication required"),
     DENIED(403, "requested access to the resource is denied"),
     UNSUPPORTED(405, "the operation is unsupported"),
-    NOT_FOUND(404, "no such endpoint"),
+    NOT_FOUND(404, "not found"),
+    INVALID_REQUEST(400, "invalid request"),
+    CONFLICT(409, "conflict"),
     TOOMANYREQUESTS(429, "too many requests"),
     UNKNOWN(500, "unknown error");
 

@@ -39,6 +39,7 @@ public class ErrorResponses {
             return unexpected(e);
         }
         ErrorCode code = switch (status) {
+            case 400 -> ErrorCode.INVALID_REQUEST;
             case 401 -> ErrorCode.UNAUTHORIZED;
             case 403 -> ErrorCode.DENIED;
             case 404 -> ErrorCode.NOT_FOUND;

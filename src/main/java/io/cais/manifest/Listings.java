@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Paged listings: tags of a repository, the catalog of repositories, referrers of a digest. Each page is one
@@ -43,13 +44,38 @@ public class Listings {
         }
     }
 
-    public Page<String> repositories(String last, int limit) {
+    /**
+     * Repositories after {@code last} that the caller may see: restricted in SQL to the given namespaces (null:
+     * all), then by {@code visible} for finer rules (a robot's repository patterns).
+     */
+    public Page<String> repositories(String last, int limit, List<String> namespaces, Predicate<String> visible) {
+        String sql = "SELECT name FROM repository WHERE name > ? "
+                + (namespaces == null ? "" : "AND CASE WHEN position('/' in name) = 0 THEN 'library' "
+                + "ELSE split_part(name, '/', 1) END = ANY (?) ")
+                + "ORDER BY name LIMIT ?";
+        List<String> page = new ArrayList<>();
+        String cursor = last == null ? "" : last;
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "SELECT name FROM repository WHERE name > ? ORDER BY name LIMIT ?")) {
-            statement.setString(1, last == null ? "" : last);
-            statement.setInt(2, limit + 1);
-            return Page.of(strings(statement), limit);
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            while (page.size() <= limit) {
+                int i = 1;
+                statement.setString(i++, cursor);
+                if (namespaces != null) {
+                    statement.setArray(i++, connection.createArrayOf("varchar", namespaces.toArray()));
+                }
+                statement.setInt(i, limit + 1);
+                List<String> batch = strings(statement);
+                for (String name : batch) {
+                    if (page.size() <= limit && visible.test(name)) {
+                        page.add(name);
+                    }
+                }
+                if (batch.size() < limit + 1) {
+                    break;
+                }
+                cursor = batch.getLast();
+            }
+            return Page.of(page, limit);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot list repositories", e);
         }

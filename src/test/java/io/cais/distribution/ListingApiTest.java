@@ -99,12 +99,12 @@ class ListingApiTest {
 
     @Test
     void tagsOfAnUnknownRepositoryAreNameUnknown() {
-        request().get("/v2/no/such-repo/tags/list").then().statusCode(404).body("errors[0].code", equalTo("NAME_UNKNOWN"));
+        request().get("/v2/tests/no-such-repo/tags/list").then().statusCode(404).body("errors[0].code", equalTo("NAME_UNKNOWN"));
     }
 
     @Test
     void catalogPagesThroughRepositoriesInLexicalOrder() {
-        String prefix = "catalog-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        String prefix = "tests/catalog-" + java.util.UUID.randomUUID().toString().substring(0, 6);
         for (String name : List.of("c", "a", "b", "d")) {
             Manifests.pushImage(prefix + "/" + name, "v1");
         }

@@ -277,7 +277,7 @@ class ManifestApiTest {
         request().delete("/v2/" + repo + "/manifests/nope").then().statusCode(404).body("errors[0].code", equalTo("MANIFEST_UNKNOWN"));
         request().delete("/v2/" + repo + "/manifests/" + Blobs.sha256(Blobs.random(3))).then().statusCode(404);
         request().get("/v2/" + repo + "/manifests/nope").then().statusCode(404).body("errors[0].code", equalTo("MANIFEST_UNKNOWN"));
-        request().get("/v2/unknown/repo/manifests/v1").then().statusCode(404);
+        request().get("/v2/tests/unknown-repo/manifests/v1").then().statusCode(404);
     }
 
     @Test

@@ -85,7 +85,7 @@ class ReferrersApiTest {
 
     @Test
     void malformedSubjectDigestIsDigestInvalid() {
-        request().get("/v2/some/repo/referrers/sha256:xyz").then().statusCode(400)
+        request().get("/v2/tests/some-repo/referrers/sha256:xyz").then().statusCode(400)
                 .body("errors[0].code", equalTo("DIGEST_INVALID"));
     }
 

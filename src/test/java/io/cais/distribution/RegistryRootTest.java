@@ -1,5 +1,6 @@
 package io.cais.distribution;
 
+import io.cais.testing.Admin;
 import io.cais.testing.PostgresTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -15,10 +16,19 @@ import static org.hamcrest.Matchers.startsWith;
 class RegistryRootTest {
 
     @Test
-    void baseEndpointAnswersWithTheApiVersion() {
-        given().get("/v2/").then().statusCode(200)
+    void baseEndpointAnswersAuthenticatedCallersWithTheApiVersion() {
+        given().header("Authorization", Admin.basic()).get("/v2/").then().statusCode(200)
                 .header("Docker-Distribution-API-Version", "registry/2.0")
                 .contentType(startsWith("application/json"));
+    }
+
+    @Test
+    void baseEndpointChallengesAnonymousCallers() {
+        given().get("/v2/").then().statusCode(401)
+                .header("Docker-Distribution-API-Version", "registry/2.0")
+                .header("WWW-Authenticate", startsWith("Bearer realm=\"http://localhost:"))
+                .header("WWW-Authenticate", org.hamcrest.Matchers.containsString("/auth/token\",service=\"cais\""))
+                .body("errors[0].code", equalTo("UNAUTHORIZED"));
     }
 
     @Test

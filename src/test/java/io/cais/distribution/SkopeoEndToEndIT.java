@@ -55,6 +55,7 @@ class SkopeoEndToEndIT {
                 "cais.storage.filesystem.root", work.resolve("blobs").toString(),
                 "cais.distribution.max-page-size", "2"));
         host = registry.url("").substring("http://".length());
+        skopeo.login(host, io.cais.testing.Admin.USER, io.cais.testing.Admin.PASSWORD);
     }
 
     @AfterAll
@@ -166,8 +167,8 @@ class SkopeoEndToEndIT {
         Image image = OciLayouts.image("amd64", 3);
         Path source = OciLayouts.write(dir("mount-src"), "v1", image);
         String id = UUID.randomUUID().toString().substring(0, 8);
-        String sourceRepo = "skopeo-copy-" + id + "/src";
-        String targetRepo = "skopeo-copy-" + id + "/dst";
+        String sourceRepo = Blobs.NAMESPACE + "/skopeo-copy-" + id + "/src";
+        String targetRepo = Blobs.NAMESPACE + "/skopeo-copy-" + id + "/dst";
         String sourceRef = docker(sourceRepo, ":v1");
         String targetRef = docker(targetRepo, ":v1");
 

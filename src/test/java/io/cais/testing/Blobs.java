@@ -36,9 +36,12 @@ public final class Blobs {
         }
     }
 
+    /** The namespace test repositories live in (created by the test data migration). */
+    public static final String NAMESPACE = "tests";
+
     /** A fresh repository name per test, so tests never see each other's blobs. */
     public static String repository(String prefix) {
-        return prefix + "/" + UUID.randomUUID().toString().substring(0, 8);
+        return NAMESPACE + "/" + prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     public static byte[] slice(byte[] bytes, int from, int to) {

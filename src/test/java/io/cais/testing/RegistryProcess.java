@@ -26,8 +26,28 @@ public final class RegistryProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the runner jar in {@code workDir} with the given system properties and waits until /v2/ answers. */
+    /**
+     * Starts the runner jar in {@code workDir} with the given system properties plus the test administrator's
+     * password, waits until it answers, and creates the test namespace in its database.
+     */
     public static RegistryProcess start(Path workDir, Map<String, String> properties) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(properties);
+        all.putIfAbsent("cais.admin.initial-password", Admin.PASSWORD);
+        RegistryProcess registry = startUnconfigured(workDir, all);
+        String database = all.get("quarkus.datasource.jdbc.url");
+        if (database != null) {
+            // The schema exists now (Flyway ran at start); add the namespace test repositories live in.
+            try (var connection = java.sql.DriverManager.getConnection(database, all.get("quarkus.datasource.username"), "");
+                 var statement = connection.prepareStatement("INSERT INTO namespace (name) VALUES (?) ON CONFLICT (name) DO NOTHING")) {
+                statement.setString(1, Blobs.NAMESPACE);
+                statement.executeUpdate();
+            }
+        }
+        return registry;
+    }
+
+    /** Starts the runner jar with exactly the given system properties, as an operator would. */
+    public static RegistryProcess startUnconfigured(Path workDir, Map<String, String> properties) throws Exception {
         String jar = System.getProperty("cais.runner.jar", "target/quarkus-app/quarkus-run.jar");
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(
@@ -51,6 +71,10 @@ public final class RegistryProcess implements AutoCloseable {
         }
     }
 
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
     public String url(String path) {
         return "http://127.0.0.1:" + port + path;
     }
@@ -65,7 +89,8 @@ public final class RegistryProcess implements AutoCloseable {
             try {
                 HttpResponse<Void> response = client.send(HttpRequest.newBuilder(URI.create(url("/v2/"))).build(),
                         HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() == 200) {
+                // 401: up, and asking for credentials.
+                if (response.statusCode() == 401 || response.statusCode() == 200) {
                     return;
                 }
             } catch (IOException notYet) {

@@ -70,6 +70,11 @@ public final class Skopeo {
         // Where a non-root skopeo keeps its blob info cache (root uses /var/lib/containers/cache): one writable
         // cache shared by the runs of this test, so that skopeo remembers which repository holds which blob.
         builder.environment().put("XDG_DATA_HOME", workDir.resolve("xdg-data").toString());
+        // Credentials come from a docker config.json, the same form as a Kubernetes pull secret.
+        Path authFile = workDir.resolve("auth.json");
+        if (Files.exists(authFile)) {
+            builder.environment().put("REGISTRY_AUTH_FILE", authFile.toString());
+        }
         Process process = builder.start();
         if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
@@ -77,6 +82,34 @@ public final class Skopeo {
                     + new Result(command, -1, Files.readAllBytes(stdout), Files.readString(stderr)).describe());
         }
         return new Result(command, process.exitValue(), Files.readAllBytes(stdout), Files.readString(stderr));
+    }
+
+    /** Runs with an explicit auth file instead of the shared one (e.g. an exported pull secret). */
+    public Result okWithAuthFile(Path authFile, String... args) throws IOException, InterruptedException {
+        Path shared = workDir.resolve("auth.json");
+        Path saved = workDir.resolve("auth.json.saved");
+        boolean had = Files.exists(shared);
+        if (had) {
+            Files.move(shared, saved, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        try {
+            List<String> all = new ArrayList<>();
+            all.add(args[0]);
+            all.add("--authfile");
+            all.add(authFile.toString());
+            all.addAll(List.of(args).subList(1, args.length));
+            return ok(all.toArray(String[]::new));
+        } finally {
+            if (had) {
+                Files.move(saved, shared, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** Logs skopeo in to {@code host} as this user for every later run, through a docker config.json. */
+    public void login(String host, String user, String password) throws IOException {
+        String auth = java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Files.writeString(workDir.resolve("auth.json"), "{\"auths\":{\"" + host + "\":{\"auth\":\"" + auth + "\"}}}");
     }
 
     /** Runs skopeo and fails with its full output unless it exits with 0. */

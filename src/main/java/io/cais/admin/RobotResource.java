@@ -1,0 +1,191 @@
+package io.cais.admin;
+
+import io.cais.auth.AccessControl;
+import io.cais.auth.Account;
+import io.cais.auth.Action;
+import io.cais.auth.CredentialExports;
+import io.cais.auth.Credentials;
+import io.cais.error.ErrorCode;
+import io.cais.error.RegistryException;
+import io.cais.tenant.Namespace;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Robot accounts of a namespace: machine credentials named {@code <namespace>+<robot>}, with their own actions and
+ * repository patterns, handed out with ready-to-use exports (a Docker config.json and a Kubernetes pull Secret).
+ * A secret is shown once: at creation and at rotation.
+ */
+@Path("/api/v1/namespaces/{namespace}/robots")
+@RunOnVirtualThread
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class RobotResource {
+
+    private static final Pattern ROBOT_NAME = Pattern.compile("[a-z0-9]+(?:[._-][a-z0-9]+)*");
+    private static final Pattern REPOSITORY_PATTERN = Pattern.compile("[a-z0-9._/*?-]{1,255}");
+    private static final String YAML = "application/yaml";
+
+    @Inject
+    AdminAccess admin;
+
+    @Inject
+    AccessControl access;
+
+    public record NewRobot(String name, List<String> actions, List<String> repositories, OffsetDateTime expiresAt) {
+    }
+
+    public record RobotView(String name, List<String> actions, List<String> repositories, OffsetDateTime expiresAt,
+                            OffsetDateTime createdAt) {
+        static RobotView of(Account robot) {
+            return new RobotView(robot.name, split(robot.actions), split(robot.repositories), robot.expiresAt, robot.createdAt);
+        }
+    }
+
+    public record RobotCredentials(RobotView robot, String username, String secret, String dockerconfigjson,
+                                   String kubernetesSecret) {
+    }
+
+    @POST
+    @Transactional
+    public Response create(@PathParam("namespace") String namespaceName, NewRobot body,
+                           @QueryParam("format") String format, @QueryParam("secretName") String secretName,
+                           @QueryParam("secretNamespace") String secretNamespace) {
+        Namespace namespace = admin.requireNamespaceAdmin(namespaceName);
+        NamespaceResource.require(body);
+        if (body.name() == null || body.name().length() > 64 || !ROBOT_NAME.matcher(body.name()).matches()) {
+            throw new RegistryException(ErrorCode.NAME_INVALID,
+                    "a robot name is lowercase letters and digits separated by '.', '_' or '-' (at most 64)", body.name());
+        }
+        Set<Action> actions = actions(body.actions());
+        List<String> patterns = patterns(body.repositories());
+        if (body.expiresAt() != null && body.expiresAt().isBefore(OffsetDateTime.now())) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, "expiresAt is in the past", body.expiresAt().toString());
+        }
+        String fullName = namespace.name + "+" + body.name();
+        if (Account.count("name", fullName) > 0) {
+            throw new RegistryException(ErrorCode.CONFLICT, "robot '" + fullName + "' already exists", fullName);
+        }
+        String secret = Credentials.newSecret();
+        Account robot = new Account();
+        robot.name = fullName;
+        robot.kind = Account.ROBOT;
+        robot.namespaceId = namespace.id;
+        robot.credentialHash = Credentials.sha256(secret);
+        robot.actions = Action.wireList(actions);
+        robot.repositories = String.join(",", patterns);
+        robot.expiresAt = body.expiresAt();
+        robot.persistAndFlush();
+        io.quarkus.hibernate.orm.panache.Panache.getEntityManager().refresh(robot);
+        return answer(Response.created(URI.create("/api/v1/namespaces/" + namespace.name + "/robots/" + body.name())),
+                robot, secret, format, secretName, secretNamespace);
+    }
+
+    @GET
+    public List<RobotView> list(@PathParam("namespace") String namespaceName) {
+        Namespace namespace = admin.requireNamespaceAdmin(namespaceName);
+        return Account.<Account>list("namespaceId = ?1 and kind = 'robot' order by name", namespace.id).stream()
+                .map(RobotView::of).toList();
+    }
+
+    @DELETE
+    @Path("{robot}")
+    @Transactional
+    public Response delete(@PathParam("namespace") String namespaceName, @PathParam("robot") String name) {
+        find(admin.requireNamespaceAdmin(namespaceName), name).delete();
+        return Response.noContent().build();
+    }
+
+    /** A new secret; the old one stops working at once. */
+    @POST
+    @Path("{robot}/secret")
+    @Transactional
+    public Response rotate(@PathParam("namespace") String namespaceName, @PathParam("robot") String name,
+                           @QueryParam("format") String format, @QueryParam("secretName") String secretName,
+                           @QueryParam("secretNamespace") String secretNamespace) {
+        Account robot = find(admin.requireNamespaceAdmin(namespaceName), name);
+        String secret = Credentials.newSecret();
+        robot.credentialHash = Credentials.sha256(secret);
+        return answer(Response.ok(), robot, secret, format, secretName, secretNamespace);
+    }
+
+    private Response answer(Response.ResponseBuilder response, Account robot, String secret, String format,
+                            String secretName, String secretNamespace) {
+        String host = registryHost();
+        String name = secretName != null ? secretName : robot.name.replace('+', '-') + "-pull-secret";
+        if (secretName != null && !Namespaces.NAME.matcher(secretName).matches()) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, "secretName must be a DNS-1123 name", secretName);
+        }
+        if (secretNamespace != null && !Namespaces.NAME.matcher(secretNamespace).matches()) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, "secretNamespace must be a DNS-1123 label", secretNamespace);
+        }
+        String dockerConfig = CredentialExports.dockerConfigJson(host, robot.name, secret);
+        String kubernetes = CredentialExports.kubernetesSecret(name, secretNamespace, host, robot.name, secret);
+        return switch (format == null ? "" : format) {
+            case "" -> response.entity(new RobotCredentials(RobotView.of(robot), robot.name, secret, dockerConfig, kubernetes)).build();
+            case "dockerconfigjson" -> response.entity(dockerConfig).type(MediaType.APPLICATION_JSON_TYPE).build();
+            case "kubernetes-secret" -> response.entity(kubernetes).type(YAML).build();
+            default -> throw new RegistryException(ErrorCode.INVALID_REQUEST,
+                    "format must be dockerconfigjson or kubernetes-secret", format);
+        };
+    }
+
+    /** host[:port] of the registry, as clients address it. */
+    private String registryHost() {
+        return URI.create(access.externalUrl()).getRawAuthority();
+    }
+
+    private static Account find(Namespace namespace, String name) {
+        return Account.<Account>find("name = ?1 and kind = 'robot'", namespace.name + "+" + name).firstResultOptional()
+                .orElseThrow(() -> new RegistryException(ErrorCode.NOT_FOUND,
+                        "robot '" + namespace.name + "+" + name + "' does not exist", name));
+    }
+
+    private static Set<Action> actions(List<String> values) {
+        if (values == null || values.isEmpty()) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, "actions must list at least one of pull, push, delete");
+        }
+        Set<Action> actions = java.util.EnumSet.noneOf(Action.class);
+        for (String value : values) {
+            actions.add(Action.parse(value).orElseThrow(() ->
+                    new RegistryException(ErrorCode.INVALID_REQUEST, "unknown action (pull, push, delete)", value)));
+        }
+        return actions;
+    }
+
+    private static List<String> patterns(List<String> values) {
+        if (values == null || values.isEmpty()) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST,
+                    "repositories must list at least one pattern inside the namespace (e.g. \"*\" or \"app-*\")");
+        }
+        for (String value : values) {
+            if (value == null || !REPOSITORY_PATTERN.matcher(value).matches()) {
+                throw new RegistryException(ErrorCode.INVALID_REQUEST,
+                        "a repository pattern is a repository path inside the namespace, with * and ? as wildcards", value);
+            }
+        }
+        return List.copyOf(values);
+    }
+
+    private static List<String> split(String value) {
+        return value.isEmpty() ? List.of() : Arrays.asList(value.split(","));
+    }
+}

@@ -1,0 +1,132 @@
+package io.cais.admin;
+
+import io.cais.auth.Account;
+import io.cais.auth.Credentials;
+import io.cais.auth.SigningKeys;
+import io.cais.error.ErrorCode;
+import io.cais.error.RegistryException;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Users (people) and the server's token signing keys. */
+@Path("/api/v1")
+@RunOnVirtualThread
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class UserResource {
+
+    private static final Pattern USER_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    private static final int MIN_PASSWORD = 8;
+
+    @Inject
+    AdminAccess access;
+
+    @Inject
+    SigningKeys keys;
+
+    public record NewUser(String name, String password, Boolean admin) {
+    }
+
+    public record UserView(String name, boolean admin, OffsetDateTime createdAt) {
+        static UserView of(Account account) {
+            return new UserView(account.name, account.serverAdmin, account.createdAt);
+        }
+    }
+
+    public record NewPassword(String password) {
+    }
+
+    @POST
+    @Path("users")
+    @Transactional
+    public Response create(NewUser body) {
+        access.requireServerAdmin();
+        NamespaceResource.require(body);
+        if (body.name() == null || !USER_NAME.matcher(body.name()).matches()) {
+            throw new RegistryException(ErrorCode.NAME_INVALID,
+                    "a user name is lowercase letters, digits, '.', '_' and '-' (at most 64)", body.name());
+        }
+        String password = password(body.password());
+        if (Account.count("name", body.name()) > 0) {
+            throw new RegistryException(ErrorCode.CONFLICT, "user '" + body.name() + "' already exists", body.name());
+        }
+        Account user = new Account();
+        user.name = body.name();
+        user.kind = Account.USER;
+        user.credentialHash = Credentials.hashPassword(password);
+        user.serverAdmin = Boolean.TRUE.equals(body.admin());
+        user.persistAndFlush();
+        io.quarkus.hibernate.orm.panache.Panache.getEntityManager().refresh(user);
+        return Response.created(URI.create("/api/v1/users/" + user.name)).entity(UserView.of(user)).build();
+    }
+
+    @GET
+    @Path("users")
+    public List<UserView> list() {
+        access.requireServerAdmin();
+        return Account.<Account>list("kind = 'user' order by name").stream().map(UserView::of).toList();
+    }
+
+    @DELETE
+    @Path("users/{name}")
+    @Transactional
+    public Response delete(@PathParam("name") String name) {
+        Account caller = access.requireServerAdmin();
+        if (caller.name.equals(name)) {
+            throw new RegistryException(ErrorCode.CONFLICT, "you cannot delete yourself", name);
+        }
+        user(name).delete();
+        return Response.noContent().build();
+    }
+
+    /** A user changes their own password; a server admin anyone's. Sessions on the old password end at once. */
+    @PUT
+    @Path("users/{name}/password")
+    @Transactional
+    public Response changePassword(@PathParam("name") String name, NewPassword body) {
+        Account caller = access.user();
+        if (!caller.serverAdmin && !caller.name.equals(name)) {
+            throw new RegistryException(ErrorCode.DENIED, "you may only change your own password");
+        }
+        NamespaceResource.require(body);
+        user(name).credentialHash = Credentials.hashPassword(password(body.password()));
+        return Response.noContent().build();
+    }
+
+    /** Signs new tokens with a fresh key; tokens signed with older keys stay valid until they expire. */
+    @POST
+    @Path("signing-keys")
+    public Response rotateSigningKey() {
+        access.requireServerAdmin();
+        return Response.status(201).entity(Map.of("kid", keys.rotate())).build();
+    }
+
+    private static Account user(String name) {
+        return Account.<Account>find("name = ?1 and kind = 'user'", name).firstResultOptional().orElseThrow(() ->
+                new RegistryException(ErrorCode.NOT_FOUND, "user '" + name + "' does not exist", name));
+    }
+
+    private static String password(String password) {
+        if (password == null || password.length() < MIN_PASSWORD) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, "a password needs at least " + MIN_PASSWORD + " characters");
+        }
+        return password;
+    }
+}

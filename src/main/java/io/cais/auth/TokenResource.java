@@ -1,0 +1,118 @@
+package io.cais.auth;
+
+import io.cais.content.RepositoryName;
+import io.cais.error.ErrorCode;
+import io.cais.error.RegistryException;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The token endpoint of Distribution's token authentication: {@code GET} with Basic credentials (or none) and
+ * repeated {@code scope}s, and the OAuth2 {@code POST} form (grant types {@code password} and
+ * {@code refresh_token}) that docker and containerd use. It grants what was asked intersected with what is
+ * allowed: asking for more never fails, it grants less.
+ */
+@Path("/auth/token")
+@RunOnVirtualThread
+@Produces(MediaType.APPLICATION_JSON)
+public class TokenResource {
+
+    @Inject
+    Authenticator authenticator;
+
+    @Inject
+    Permissions permissions;
+
+    @Inject
+    Tokens tokens;
+
+    @GET
+    public Map<String, Object> get(@HeaderParam("Authorization") String authorization,
+                                   @QueryParam("scope") List<String> scopes,
+                                   @QueryParam("offline_token") boolean offline) {
+        Caller caller = authenticator.authenticate(authorization);
+        if (caller instanceof Caller.Bearer) {
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, "use Basic credentials or none to obtain a token");
+        }
+        Account account = caller instanceof Caller.Member member ? member.account() : null;
+        return answer(account, scopes == null ? List.of() : scopes, offline && account != null);
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Map<String, Object> post(@FormParam("grant_type") String grantType, @FormParam("username") String username,
+                                    @FormParam("password") String password, @FormParam("refresh_token") String refreshToken,
+                                    @FormParam("scope") String scope) {
+        Account account = switch (grantType == null ? "" : grantType) {
+            case "password" -> authenticator.verify(nonNull(username), nonNull(password))
+                    .orElseThrow(() -> new RegistryException(ErrorCode.UNAUTHORIZED, "invalid username or password"));
+            case "refresh_token" -> authenticator.fromRefreshToken(nonNull(refreshToken))
+                    .orElseThrow(() -> new RegistryException(ErrorCode.UNAUTHORIZED, "invalid or revoked refresh token"));
+            default -> throw new RegistryException(ErrorCode.UNSUPPORTED, "unsupported grant_type", grantType).withStatus(400);
+        };
+        List<String> scopes = scope == null || scope.isBlank() ? List.of() : List.of(scope.trim().split("\\s+"));
+        return answer(account, scopes, true);
+    }
+
+    private Map<String, Object> answer(Account account, List<String> scopes, boolean withRefreshToken) {
+        List<Grant> grants = new ArrayList<>();
+        for (String scope : scopes) {
+            grant(account, scope).ifPresent(grants::add);
+        }
+        Tokens.Issued issued = tokens.issueAccess(account == null ? "anonymous" : account.name, grants);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", issued.token());
+        body.put("access_token", issued.token());
+        body.put("expires_in", issued.expiresIn());
+        body.put("issued_at", DateTimeFormatter.ISO_INSTANT.format(issued.issuedAt()));
+        if (withRefreshToken) {
+            body.put("refresh_token", tokens.issueRefresh(account.name, Credentials.fingerprint(account.credentialHash)).token());
+        }
+        return body;
+    }
+
+    /** {@code repository:<name>:<actions>} or {@code registry:catalog:*}; anything else grants nothing. */
+    private Optional<Grant> grant(Account account, String scope) {
+        int first = scope.indexOf(':');
+        int last = scope.lastIndexOf(':');
+        if (first < 0 || last == first) {
+            return Optional.empty();
+        }
+        String type = scope.substring(0, first);
+        String name = scope.substring(first + 1, last);
+        if (Grant.REGISTRY.equals(type) && Grant.CATALOG.equals(name) && account != null) {
+            return Optional.of(new Grant(Grant.REGISTRY, Grant.CATALOG, EnumSet.allOf(Action.class)));
+        }
+        if (!Grant.REPOSITORY.equals(type) || !RepositoryName.isValid(name)) {
+            return Optional.empty();
+        }
+        Set<Action> granted = Action.parseList(scope.substring(last + 1));
+        granted.retainAll(permissions.allowed(account, name));
+        return Optional.of(new Grant(Grant.REPOSITORY, name, granted));
+    }
+
+    private static String nonNull(String value) {
+        if (value == null) {
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, "credentials are missing");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,39 @@
+package io.cais.tenant;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.OffsetDateTime;
+
+/** A tenant: owns every repository named {@code <namespace>/…}. */
+@Entity
+@Table(name = "namespace")
+public class Namespace extends PanacheEntityBase {
+
+    public static final String LIBRARY = "library";
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(nullable = false, unique = true)
+    public String name;
+
+    /** {@code private} (default) or {@code public}: anyone may pull, nobody anonymous may push. */
+    @Column(nullable = false)
+    public String visibility = "private";
+
+    @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
+    public OffsetDateTime createdAt;
+
+    /** The namespace a repository belongs to: its first path component, or {@code library} for a bare name. */
+    public static String of(String repository) {
+        int slash = repository.indexOf('/');
+        return slash < 0 ? LIBRARY : repository.substring(0, slash);
+    }
+}

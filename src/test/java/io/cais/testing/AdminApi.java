@@ -1,0 +1,61 @@
+package io.cais.testing;
+
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+
+/** Drives the admin REST API as the test administrator, to set up tenants, users and robots. */
+public final class AdminApi {
+
+    private AdminApi() {
+    }
+
+    public static RequestSpecification asAdmin() {
+        return given().header("Authorization", Admin.basic()).contentType(ContentType.JSON);
+    }
+
+    public static RequestSpecification as(String user, String password) {
+        return given().header("Authorization", Admin.basic(user, password)).contentType(ContentType.JSON);
+    }
+
+    /** A new namespace with a unique name starting with {@code prefix}. */
+    public static String namespace(String prefix, String visibility) {
+        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        asAdmin().body(Map.of("name", name, "visibility", visibility)).post("/api/v1/namespaces").then().statusCode(201);
+        return name;
+    }
+
+    public static String user(String prefix, String password) {
+        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        asAdmin().body(Map.of("name", name, "password", password)).post("/api/v1/users").then().statusCode(201);
+        return name;
+    }
+
+    public static void member(String namespace, String user, String role) {
+        asAdmin().body(Map.of("role", role)).put("/api/v1/namespaces/" + namespace + "/members/" + user).then().statusCode(200);
+    }
+
+    /** A robot's credentials and exports as the creation response gives them. */
+    public record Robot(String username, String secret, String dockerConfigJson, String kubernetesSecret) {
+        public String basic() {
+            return Admin.basic(username, secret);
+        }
+    }
+
+    public static Robot robot(String namespace, String name, List<String> actions, List<String> repositories, String expiresAt) {
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("name", name, "actions", actions, "repositories", repositories));
+        if (expiresAt != null) {
+            body.put("expiresAt", expiresAt);
+        }
+        JsonPath created = asAdmin().body(body).post("/api/v1/namespaces/" + namespace + "/robots")
+                .then().statusCode(201).extract().jsonPath();
+        return new Robot(created.getString("username"), created.getString("secret"), created.getString("dockerconfigjson"),
+                created.getString("kubernetesSecret"));
+    }
+}
