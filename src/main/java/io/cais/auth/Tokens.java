@@ -30,6 +30,9 @@ public class Tokens {
     private static final String SIGNATURE = "SHA256withECDSAinP1363Format";
     private static final String ACCESS = "access";
     private static final String REFRESH = "refresh";
+    private static final int VERIFIED_CACHE_SIZE = 10_000;
+
+    private final java.util.Map<String, Claims> verified = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
     SigningKeys keys;
@@ -70,8 +73,28 @@ public class Tokens {
         return new Issued(sign(claims), now, config.refreshTokenLifetime().toSeconds());
     }
 
+    /**
+     * Verifies an access token. A kubelet presents the same token for every request of a pull, and an ECDSA
+     * verification costs far more than the rest of a manifest HEAD, so verified tokens are remembered until they
+     * expire (bounded: the cache is dropped when full).
+     */
     public Optional<Claims> verifyAccess(String token) {
-        return verify(token, ACCESS);
+        Claims cached = verified.get(token);
+        if (cached != null) {
+            if (cached.expiresAt().isAfter(Instant.now())) {
+                return Optional.of(cached);
+            }
+            verified.remove(token);
+            return Optional.empty();
+        }
+        Optional<Claims> claims = verify(token, ACCESS);
+        claims.ifPresent(c -> {
+            if (verified.size() >= VERIFIED_CACHE_SIZE) {
+                verified.clear();
+            }
+            verified.put(token, c);
+        });
+        return claims;
     }
 
     public Optional<Claims> verifyRefresh(String token) {
