@@ -1,9 +1,5 @@
 package io.cais.observability;
 
-import io.micrometer.core.instrument.config.MeterFilter;
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
-
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,11 +13,7 @@ public final class RouteTemplates {
 
     private static final Pattern PARAMETER = Pattern.compile("\\{\\s*(\\w+)\\s*:\\s*([^}]*)}");
 
-    /** The {@code uri} tag of HTTP metrics, normalised like the request log's route. */
-    @Produces
-    @Singleton
-    static MeterFilter uriTags() {
-        return MeterFilter.replaceTagValues("uri", RouteTemplates::normalize);
+    private RouteTemplates() {
     }
 
     public static String normalize(String template) {

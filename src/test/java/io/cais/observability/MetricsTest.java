@@ -82,6 +82,8 @@ class MetricsTest {
         assertThat(after).containsPattern("http_server_requests_seconds_count\\{[^}]*method=\"PATCH\"[^}]*"
                 + Pattern.quote("uri=\"/v2/{name}/blobs/uploads/{uuid}\""));
         assertThat(after).contains("http_server_requests_seconds_sum{").contains("http_server_requests_seconds_max{");
+        assertThat(after).containsPattern("http_server_requests_seconds_bucket\\{[^}]*" + Pattern.quote(BLOB_ROUTE)
+                + ",le=\"0\\.1\"}");
         assertThat(after).doesNotContain(repo);
     }
 
