@@ -56,8 +56,7 @@ class RequestLogTest {
     }
 
     private static RequestSpecification request() {
-        return given().urlEncodingEnabled(false).redirects().follow(false)
-                .header("Authorization", "Bearer " + SECRET);
+        return given().urlEncodingEnabled(false).redirects().follow(false);
     }
 
     /** The line logged for the request to {@code path} (waits: the line is written when the response ends). */
@@ -82,7 +81,7 @@ class RequestLogTest {
         String digest = Blobs.sha256(blob);
 
         request().contentType("application/octet-stream").body(blob)
-                .post("/v2/" + repo + "/blobs/uploads/?digest=" + digest + "&token=" + SECRET).then().statusCode(201);
+                .post("/v2/" + repo + "/blobs/uploads/?digest=" + digest).then().statusCode(201);
         request().get("/v2/" + repo + "/blobs/" + digest).then().statusCode(200);
 
         ExtLogRecord push = lineFor("POST", "/v2/" + repo + "/blobs/uploads/");
@@ -103,12 +102,12 @@ class RequestLogTest {
     @Test
     void credentialsAndQueryStringsAreNeverLogged() throws Exception {
         String repo = Blobs.repository("secret");
-        request().get("/v2/" + repo + "/tags/list?n=5&password=" + SECRET).then().statusCode(404);
-        request().get("/v2/" + repo + "/no-such-endpoint?token=" + SECRET).then().statusCode(404);
+        // Whatever the answer (a registry with authentication refuses the token), the line must not carry it.
+        request().header("Authorization", "Bearer " + SECRET).get("/v2/" + repo + "/tags/list?n=5&password=" + SECRET);
+        request().header("Authorization", "Basic " + SECRET).get("/v2/" + repo + "/no-such-endpoint?token=" + SECRET);
 
-        assertThat(lineFor("GET", "/v2/" + repo + "/tags/list").getFormattedMessage())
-                .startsWith("GET /v2/{name}/tags/list 404 ");
-        assertThat(lineFor("GET", "/v2/" + repo + "/no-such-endpoint").getFormattedMessage()).startsWith("GET - 404 ");
+        assertThat(lineFor("GET", "/v2/" + repo + "/tags/list").getFormattedMessage()).startsWith("GET /v2/{name}/tags/list 4");
+        assertThat(lineFor("GET", "/v2/" + repo + "/no-such-endpoint").getFormattedMessage()).startsWith("GET - 4");
         for (ExtLogRecord record : records) {
             assertThat(record.getFormattedMessage()).doesNotContain(SECRET).doesNotContain("?");
             assertThat(record.getMdcCopy().values()).noneMatch(value -> value.contains(SECRET));

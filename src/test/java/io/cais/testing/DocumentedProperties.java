@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 public final class DocumentedProperties {
 
     public static final Path DOCUMENT = Path.of("docs", "configuration.md");
-    private static final Pattern ROW = Pattern.compile("^\\| `([a-z0-9.\\-\"]+)` \\| `([A-Z0-9_]+)` \\|", Pattern.MULTILINE);
+    /** A table row: the property, then the environment variable (first of the names the column may give). */
+    private static final Pattern ROW = Pattern.compile("^\\| `([a-z0-9.\\-\"]+)` \\| `([A-Z0-9_]+)`[^|]*\\|", Pattern.MULTILINE);
 
     /** Documented property → the environment variable the document names for it, in document order. */
     private final Map<String, String> environment;
