@@ -2,6 +2,7 @@ package io.cais.auth;
 
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.observability.AuthMetrics;
 import io.cais.tenant.Namespace;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -24,7 +25,8 @@ import java.util.function.Predicate;
 @ApplicationScoped
 public class AccessControl {
 
-    private static final String CALLER = "cais.caller";
+    /** Where the caller of a request is kept in its routing context (the request log reads it too). */
+    public static final String CALLER = "cais.caller";
 
     @Inject
     CurrentVertxRequest request;
@@ -38,6 +40,9 @@ public class AccessControl {
     @Inject
     AuthConfig config;
 
+    @Inject
+    AuthMetrics metrics;
+
     /** The caller of the current request, authenticated once per request. */
     public Caller caller() {
         RoutingContext context = request.getCurrent();
@@ -46,6 +51,7 @@ public class AccessControl {
             try {
                 caller = authenticator.authenticate(context.request().getHeader("Authorization"));
             } catch (RegistryException e) {
+                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
                 throw e.withHeaders(Map.of("WWW-Authenticate", challenge(null, "invalid_token")));
             }
             context.put(CALLER, caller);
@@ -56,6 +62,7 @@ public class AccessControl {
     /** For {@code GET /v2/}: any authenticated caller. */
     public void requireAuthenticated() {
         if (caller() instanceof Caller.Anonymous) {
+            metrics.failed(AuthMetrics.Failure.UNAUTHENTICATED);
             throw new RegistryException(ErrorCode.UNAUTHORIZED, "authentication required")
                     .withHeaders(Map.of("WWW-Authenticate", challenge(null, null)));
         }
@@ -123,15 +130,18 @@ public class AccessControl {
         Optional<Account> account = account(caller);
         if (account.isEmpty()) {
             // Nobody, or the bearer of an anonymous token: credentials might help, so challenge.
+            metrics.failed(AuthMetrics.Failure.UNAUTHENTICATED);
             return new RegistryException(ErrorCode.UNAUTHORIZED, "authentication required", Map.of("scope", scope))
                     .withHeaders(Map.of("WWW-Authenticate", challenge(scope, null)));
         }
         if (caller instanceof Caller.Bearer && account.isPresent()
                 && permissions.allowed(account.get(), repository).contains(action)) {
             // The token was asked for too little: the client fetches one with this scope and retries.
+            metrics.failed(AuthMetrics.Failure.INSUFFICIENT_SCOPE);
             return new RegistryException(ErrorCode.UNAUTHORIZED, "token lacks the required scope", Map.of("scope", scope))
                     .withHeaders(Map.of("WWW-Authenticate", challenge(scope, "insufficient_scope")));
         }
+        metrics.failed(AuthMetrics.Failure.DENIED);
         String namespace = Namespace.of(repository);
         if (permissions.namespace(namespace, null).isEmpty()) {
             return new RegistryException(ErrorCode.DENIED, "namespace '" + namespace + "' does not exist",

@@ -3,6 +3,7 @@ package io.cais.auth;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.observability.AuthMetrics;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -44,6 +45,9 @@ public class TokenResource {
     @Inject
     Tokens tokens;
 
+    @Inject
+    AuthMetrics metrics;
+
     @GET
     public Map<String, Object> get(@HeaderParam("Authorization") String authorization,
                                    @QueryParam("scope") List<String> scopes,
@@ -78,6 +82,7 @@ public class TokenResource {
             grant(account, scope).ifPresent(grants::add);
         }
         Tokens.Issued issued = tokens.issueAccess(account == null ? "anonymous" : account.name, grants);
+        metrics.tokenIssued();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", issued.token());
         body.put("access_token", issued.token());

@@ -6,6 +6,7 @@ import io.cais.content.Digest;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.observability.TransferMetrics;
 import io.cais.registry.BlobLinks;
 import io.cais.storage.BlobContent;
 import io.cais.storage.BlobStore;
@@ -44,6 +45,9 @@ public class BlobResource {
     @Inject
     BlobStore store;
 
+    @Inject
+    TransferMetrics metrics;
+
     @HEAD
     @Path("{name: .+}/blobs/{digest: [^/]+}")
     public Response head(@PathParam("name") String name, @PathParam("digest") String digestParam) {
@@ -75,10 +79,13 @@ public class BlobResource {
                 : Response.ok();
         BlobContent content = store.read(digest, offset, length);
         Object entity = switch (content) {
-            case BlobContent.FileRegion file -> new PathPart(file.path(), file.offset(), file.length());
+            case BlobContent.FileRegion file -> {
+                metrics.pulled(file.length()); // sent by the kernel (sendfile): counted when handed over
+                yield new PathPart(file.path(), file.offset(), file.length());
+            }
             case BlobContent.Stream stream -> (StreamingOutput) out -> {
                 try (InputStream in = stream.stream()) {
-                    in.transferTo(out);
+                    metrics.pulled(in.transferTo(out));
                 }
             };
         };

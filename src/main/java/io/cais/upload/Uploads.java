@@ -6,6 +6,7 @@ import io.cais.content.HashingInputStream;
 import io.cais.content.ResumableDigest;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.observability.TransferMetrics;
 import io.cais.registry.BlobLinks;
 import io.cais.registry.Repositories;
 import io.cais.storage.BlobStore;
@@ -44,6 +45,9 @@ public class Uploads {
 
     @Inject
     BlobLinks links;
+
+    @Inject
+    TransferMetrics metrics;
 
     public UploadStatus start(String repository, DigestAlgorithm algorithm) {
         long repositoryId = repositories.getOrCreate(repository);
@@ -148,11 +152,12 @@ public class Uploads {
         Progress before = resume(session);
         HashingInputStream hashed = new HashingInputStream(body, before.digest());
         BlobStore.Appended appended;
-        try {
+        try (TransferMetrics.Streaming streaming = metrics.uploadStreaming()) {
             appended = store.append(session.id.toString(), before.layout(), hashed);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        metrics.pushed(appended.bytes());
         List<UploadLayout.Segment> added = added(before.layout(), appended.layout());
         if (range != null && appended.bytes() != range.length()) {
             discardQuietly(session.id, added);

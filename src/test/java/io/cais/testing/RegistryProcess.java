@@ -75,6 +75,10 @@ public final class RegistryProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
+    public int port() {
+        return port;
+    }
+
     public String url(String path) {
         return "http://127.0.0.1:" + port + path;
     }
@@ -102,11 +106,22 @@ public final class RegistryProcess implements AutoCloseable {
         throw new IllegalStateException("registry did not start within 90 s:\n" + Files.readString(log));
     }
 
+    /** Sends SIGTERM, as an orchestrator does to stop a replica, and returns at once. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit; false when it is still running after {@code timeout}. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** What the process logged so far. */
     /** Stops the process the way an orchestrator does: SIGTERM, then waits for a clean exit. */
     @Override
     public void close() throws Exception {
-        process.destroy();
-        if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        terminate();
+        if (!awaitExit(Duration.ofSeconds(60))) {
             process.destroyForcibly().waitFor();
         }
     }

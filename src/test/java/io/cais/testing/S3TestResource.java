@@ -9,13 +9,18 @@ public class S3TestResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
+        return config("cais-test", true);
+    }
+
+    /** The S3 store on the in-process server, using {@code bucket} (created at start when {@code create}). */
+    public static Map<String, String> config(String bucket, boolean create) {
         return Map.of(
                 "cais.storage.type", "s3",
                 "cais.storage.s3.endpoint", S3TestServer.endpoint(),
                 "cais.storage.s3.access-key", S3TestServer.ACCESS_KEY,
                 "cais.storage.s3.secret-key", S3TestServer.SECRET_KEY,
-                "cais.storage.s3.bucket", "cais-test",
-                "cais.storage.s3.create-bucket", "true");
+                "cais.storage.s3.bucket", bucket,
+                "cais.storage.s3.create-bucket", String.valueOf(create));
     }
 
     @Override

@@ -1,0 +1,86 @@
+package io.cais.observability;
+
+import io.cais.auth.AccessControl;
+import io.cais.auth.Caller;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.impl.HttpServerRequestInternal;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One log line per request: method, route template, status, bytes received and sent, duration, the account
+ * (a user or robot name, "anonymous", or "-" when the request never reached authentication) and the path.
+ * The route is the template ({@code /v2/{name}/blobs/{digest}}) that metrics use too, so lines group by
+ * endpoint. Neither headers nor the query string are logged: credentials and tokens travel there. With JSON
+ * logging on, the same values are also fields of the record's MDC ({@code http.method}, {@code http.route}…).
+ */
+@ApplicationScoped
+public class RequestLog {
+
+    static final String CATEGORY = "io.cais.request";
+    private static final Logger LOG = Logger.getLogger(CATEGORY);
+    /** Ahead of every other filter (RawPathGuard answers some requests itself), so every request is seen. */
+    private static final int FIRST = 20_000;
+    /** Set by Quarkus REST to the matched resource method's path template. */
+    private static final String ROUTE_TEMPLATE = "UrlPathTemplate";
+    private static final String NO_ROUTE = "-";
+
+    void register(@Observes Filters filters, RequestLogConfig config) {
+        if (config.enabled()) {
+            filters.register(RequestLog::observe, FIRST);
+        }
+    }
+
+    private static void observe(RoutingContext context) {
+        String path = context.request().path();
+        if (path == null || path.startsWith("/q/")) {
+            context.next();
+            return;
+        }
+        long start = System.nanoTime();
+        context.addEndHandler(result -> log(context, path, System.nanoTime() - start, result.failed()));
+        context.next();
+    }
+
+    private static void log(RoutingContext context, String path, long nanos, boolean aborted) {
+        if (!LOG.isInfoEnabled()) {
+            return;
+        }
+        HttpServerRequest request = context.request();
+        String method = request.method().name();
+        String route = route(request);
+        int status = context.response().getStatusCode();
+        long in = request.bytesRead();
+        long out = context.response().bytesWritten();
+        String millis = String.format(Locale.ROOT, "%.1f", nanos / 1_000_000.0);
+        Object caller = context.get(AccessControl.CALLER);
+        String account = caller instanceof Caller who ? who.name() : "-";
+        Map<String, Object> fields = Map.of(
+                "http.method", method, "http.route", route, "http.status", status, "http.bytes_in", in,
+                "http.bytes_out", out, "http.duration_ms", millis, "http.path", path, "account", account);
+        fields.forEach(MDC::put);
+        try {
+            LOG.infof("%s %s %d in=%d out=%d %sms account=%s path=%s%s", method, route, status, in, out, millis,
+                    account, path, aborted ? " aborted" : "");
+        } finally {
+            fields.keySet().forEach(MDC::remove);
+        }
+    }
+
+    private static String route(HttpServerRequest request) {
+        if (request instanceof HttpServerRequestInternal internal) {
+            Object template = internal.context().getLocal(ROUTE_TEMPLATE);
+            if (template != null) {
+                return RouteTemplates.normalize(template.toString());
+            }
+        }
+        return NO_ROUTE;
+    }
+}

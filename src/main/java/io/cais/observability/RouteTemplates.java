@@ -1,0 +1,32 @@
+package io.cais.observability;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Route templates as operators read them. Quarkus REST reports a resource method's path as declared, regular
+ * expressions included ({@code /v2/{name: .+}/blobs/{digest: [^/]+}}); metrics and the request log show it as
+ * {@code /v2/{name}/blobs/{digest}}. A parameter that only makes a slash optional ({@code {slash: /?}}) becomes
+ * that slash, the spec's form of the path.
+ */
+public final class RouteTemplates {
+
+    private static final Pattern PARAMETER = Pattern.compile("\\{\\s*(\\w+)\\s*:\\s*([^}]*)}");
+
+    private RouteTemplates() {
+    }
+
+    public static String normalize(String template) {
+        if (template.indexOf(':') < 0) {
+            return template;
+        }
+        Matcher parameter = PARAMETER.matcher(template);
+        StringBuilder out = new StringBuilder();
+        while (parameter.find()) {
+            String replacement = parameter.group(2).trim().equals("/?") ? "/" : "{" + parameter.group(1) + "}";
+            parameter.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        parameter.appendTail(out);
+        return out.toString();
+    }
+}
