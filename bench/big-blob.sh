@@ -31,11 +31,6 @@ SIZE_MIB=2048
 CHUNK_MIB=64
 FORCE_BUILD=0
 
-usage() {
-    sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
-    exit "${1:-0}"
-}
-
 while [[ $# -gt 0 ]]; do
     case $1 in
         --backend)

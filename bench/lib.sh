@@ -45,6 +45,13 @@ if [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]]; then GIT_REV+="-di
 # Small helpers
 # ---------------------------------------------------------------------------------------------
 
+# usage [STATUS]: prints the calling script's header comment (from line 2 to the first blank line)
+# and exits.
+usage() {
+    sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+    exit "${1:-0}"
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 die() {
