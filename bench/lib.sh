@@ -341,8 +341,8 @@ stop_registry() {
     [[ -n $REGISTRY_PID ]] || return 0
     stop_pid "$REGISTRY_PID" registry
     REGISTRY_PID=""
-    # The embedded PostgreSQL is a child of the JVM and normally stops with it; if the JVM had to
-    # be killed, stop the postmaster named in its own pid file (first line).
+    # The embedded PostgreSQL (started by the JVM, detached from it) normally stops with the JVM;
+    # if the JVM had to be killed, stop the postmaster named in its own pid file (first line).
     local pidfile="$REGISTRY_PGDIR/postmaster.pid" pg_pid
     if [[ -n $REGISTRY_PGDIR && -f $pidfile ]]; then
         pg_pid=$(head -n 1 "$pidfile")
