@@ -7,7 +7,9 @@
 #   manifest HEAD by tag   HEAD /v2/bench/app/manifests/latest   (ab -i; wrk hangs on HEAD)
 #   manifest GET by tag    GET  /v2/bench/app/manifests/latest   (wrk; once more with ab, to set
 #                                                                 beside the HEAD figure)
-# and reports requests/s, p50 and p99 latency. It then gives the repository bench/tags 100,000
+# and reports requests/s, p50 and p99 latency; then the same HEAD and GET with Basic credentials on
+# every request, and anonymously from a public namespace ("open"), to show what each way of
+# authenticating costs. It then gives the repository bench/tags 100,000
 # tags on one manifest (the first pushed through the API, the rest inserted straight into the
 # embedded PostgreSQL) and measures, over a single connection (what a paging client sees):
 #   tag-list pages         GET /v2/bench/tags/tags/list?n=1000[&last=...]  first, middle, last page
@@ -213,7 +215,9 @@ install_tools wrk:wrk ab:apache2-utils psql:postgresql-client jq:jq
 prepare_app "$FORCE_BUILD"
 start_cais fs "$WORK/registry" "$XMX"
 create_namespace bench
-use_token "repository:$APP_REPO:pull,push" "repository:$TAGS_REPO:pull,push"
+create_namespace openbench public
+OPEN_REPO=openbench/app
+use_token "repository:$APP_REPO:pull,push" "repository:$TAGS_REPO:pull,push" "repository:$OPEN_REPO:pull,push"
 
 make_small_image "$WORK/image"
 log "pushing $APP_REPO:latest ($MANIFEST_DIGEST, $MANIFEST_SIZE bytes)"
@@ -229,6 +233,23 @@ load wrk "manifest GET by tag" "$CONNECTIONS" "$DURATION" "GET $MANIFEST_URL" \
 # (ab is single-threaded and reports whole milliseconds).
 load ab "manifest GET by tag (ab)" "$CONNECTIONS" "$DURATION" "GET $MANIFEST_URL; same tool as HEAD" \
     "$MANIFEST_URL" -H "Accept: $MANIFEST_TYPE"
+
+# The same HEAD and GET with Basic credentials on every request instead of a token, and anonymously from a
+# public namespace ("open"): what each way of authenticating costs on the kubelet's hot path.
+push_small_image "$OPEN_REPO" latest
+BEARER_ARGS=("${AUTH_ARGS[@]}")
+AUTH_ARGS=(-H "Authorization: Basic $(printf '%s:%s' "$ADMIN_USER" "$ADMIN_PASSWORD" | base64 -w0)")
+load ab "manifest HEAD by tag, Basic auth" "$CONNECTIONS" "$DURATION" "HEAD $MANIFEST_URL" \
+    "$MANIFEST_URL" -i -H "Accept: $MANIFEST_TYPE"
+load wrk "manifest GET by tag, Basic auth" "$CONNECTIONS" "$DURATION" "GET $MANIFEST_URL" \
+    "$MANIFEST_URL" -H "Accept: $MANIFEST_TYPE"
+AUTH_ARGS=()
+OPEN_URL="/v2/$OPEN_REPO/manifests/latest"
+load ab "manifest HEAD by tag, open" "$CONNECTIONS" "$DURATION" "HEAD $OPEN_URL; public namespace, no credentials" \
+    "$OPEN_URL" -i -H "Accept: $MANIFEST_TYPE"
+load wrk "manifest GET by tag, open" "$CONNECTIONS" "$DURATION" "GET $OPEN_URL; public namespace, no credentials" \
+    "$OPEN_URL" -H "Accept: $MANIFEST_TYPE"
+AUTH_ARGS=("${BEARER_ARGS[@]}")
 
 create_tags
 TAGS_URL="/v2/$TAGS_REPO/tags/list?n=$PAGE"
