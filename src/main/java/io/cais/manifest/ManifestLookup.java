@@ -12,29 +12,50 @@ import java.sql.SQLException;
 import java.util.Optional;
 
 /**
- * The pull hot path: resolve {@code <name>:<tag>} or {@code <name>@<digest>} to the stored manifest with one
- * indexed query. Every kubelet with {@code imagePullPolicy: Always} calls this on every pod start, so it uses
- * plain JDBC — no ORM session, no entity, no payload read for a HEAD.
+ * The pull hot path: resolve {@code <name>:<tag>} or {@code <name>@<digest>} to the stored manifest. Every kubelet
+ * with {@code imagePullPolicy: Always} does this on every pod start, so a repeated resolution comes from
+ * {@link ManifestCache}, and a first one is one indexed query in plain JDBC (no ORM session, no entity).
  */
 @ApplicationScoped
 public class ManifestLookup {
 
-    private static final String BY_TAG_HEAD = "SELECT m.digest, m.media_type, m.size FROM repository r "
-            + "JOIN tag t ON t.repository_id = r.id JOIN manifest m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ?";
-    private static final String BY_TAG_GET = "SELECT m.digest, m.media_type, m.size, m.payload FROM repository r "
-            + "JOIN tag t ON t.repository_id = r.id JOIN manifest m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ?";
-    private static final String BY_DIGEST_HEAD = "SELECT m.digest, m.media_type, m.size FROM repository r "
-            + "JOIN manifest m ON m.repository_id = r.id WHERE r.name = ? AND m.digest = ?";
-    private static final String BY_DIGEST_GET = "SELECT m.digest, m.media_type, m.size, m.payload FROM repository r "
-            + "JOIN manifest m ON m.repository_id = r.id WHERE r.name = ? AND m.digest = ?";
+    private static final String COLUMNS_HEAD = "SELECT r.id, m.digest, m.media_type, m.size";
+    private static final String COLUMNS_GET = COLUMNS_HEAD + ", m.payload";
+    private static final String BY_TAG = " FROM repository r JOIN tag t ON t.repository_id = r.id "
+            + "JOIN manifest m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ?";
+    private static final String BY_DIGEST = " FROM repository r JOIN manifest m ON m.repository_id = r.id "
+            + "WHERE r.name = ? AND m.digest = ?";
+    private static final String TAG_HEAD = COLUMNS_HEAD + BY_TAG;
+    private static final String TAG_GET = COLUMNS_GET + BY_TAG;
+    private static final String DIGEST_HEAD = COLUMNS_HEAD + BY_DIGEST;
+    private static final String DIGEST_GET = COLUMNS_GET + BY_DIGEST;
 
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    ManifestCache cache;
+
+    /** The manifest; its bytes are included when asked for, and always when it comes from or goes to the cache. */
     public Optional<ManifestRecord> find(String repository, Reference reference, boolean withPayload) {
+        ManifestCache.Key key = new ManifestCache.Key(repository, reference.toString());
+        ManifestRecord cached = cache.get(key);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        boolean caching = cache.active();
+        long generation = cache.generation();
+        Optional<ManifestRecord> found = query(repository, reference, withPayload || caching);
+        if (caching) {
+            found.ifPresent(record -> cache.put(key, record, generation));
+        }
+        return found;
+    }
+
+    private Optional<ManifestRecord> query(String repository, Reference reference, boolean withPayload) {
         String sql = switch (reference) {
-            case Reference.Tag tag -> withPayload ? BY_TAG_GET : BY_TAG_HEAD;
-            case Reference.ByDigest digest -> withPayload ? BY_DIGEST_GET : BY_DIGEST_HEAD;
+            case Reference.Tag tag -> withPayload ? TAG_GET : TAG_HEAD;
+            case Reference.ByDigest digest -> withPayload ? DIGEST_GET : DIGEST_HEAD;
         };
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -44,8 +65,8 @@ public class ManifestLookup {
                 if (!row.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new ManifestRecord(row.getString(1), row.getString(2), row.getLong(3),
-                        withPayload ? row.getBytes(4) : null));
+                return Optional.of(new ManifestRecord(row.getLong(1), row.getString(2), row.getString(3), row.getLong(4),
+                        withPayload ? row.getBytes(5) : null));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("manifest lookup failed", e);

@@ -41,6 +41,9 @@ public class Manifests {
     @Inject
     Repositories repositories;
 
+    @Inject
+    ManifestCache cache;
+
     public record Pushed(Digest digest, Digest subject) {
     }
 
@@ -63,6 +66,8 @@ public class Manifests {
                 throw new IllegalStateException("cannot store manifest", e);
             }
         });
+        // Committed: this replica's next pull must see it now (others hear of it by notification).
+        cache.evict(repository);
         return new Pushed(digest, manifest.subject());
     }
 
@@ -82,6 +87,7 @@ public class Manifests {
                 return statement.executeUpdate();
             }
         });
+        cache.evict(repository);
         if (deleted == 0) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", reference.toString());
         }

@@ -11,7 +11,6 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -59,7 +58,8 @@ public class RequestLog {
         int status = context.response().getStatusCode();
         long in = request.bytesRead();
         long out = context.response().bytesWritten();
-        String millis = String.format(Locale.ROOT, "%.1f", nanos / 1_000_000.0);
+        long tenths = (nanos + 50_000) / 100_000; // String.format costs more than the rest of the line
+        String millis = tenths / 10 + "." + tenths % 10;
         Object caller = context.get(AccessControl.CALLER);
         String account = caller instanceof Caller who ? who.name() : "-";
         Map<String, Object> fields = Map.of(

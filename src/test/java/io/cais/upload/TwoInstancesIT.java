@@ -7,11 +7,15 @@ import io.cais.testing.RegistryProcess;
 import io.cais.testing.S3TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -20,8 +24,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Nodes are stateless: two registry processes share one database and one blob store, and an upload started on
- * one continues and finishes on the other, chunk by chunk, on both storage backends.
+ * Nodes are stateless: two registry processes share one database and one blob store. An upload started on one
+ * continues and finishes on the other, chunk by chunk, on both storage backends; a tag moved through one is served
+ * by the other although the other had cached what the tag resolved to.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TwoInstancesIT {
@@ -109,5 +114,63 @@ class TwoInstancesIT {
         String digest = Blobs.sha256(blob);
         assertThat(Http.send("PUT", b.url(location + "?digest=" + digest), null).statusCode()).isEqualTo(201);
         assertThat(Http.send("GET", a.url("/v2/" + repo + "/blobs/" + digest), null).body()).isEqualTo(blob);
+    }
+
+    @Test
+    void tagMovedThroughOneNodeIsServedByTheOtherDespiteItsCache() throws Exception {
+        RegistryProcess a = clusters.get("filesystem")[0];
+        RegistryProcess b = clusters.get("filesystem")[1];
+        String repo = Blobs.repository("cluster");
+        String first = pushImage(a, repo, "live");
+        double hitsBefore = metric(b, "cais_manifest_cache_hits_total");
+        for (int i = 0; i < 3; i++) {
+            assertThat(servedDigest(b, repo, "live")).isEqualTo(first);
+        }
+        assertThat(metric(b, "cais_manifest_cache_hits_total")).as("b answered from its cache").isGreaterThan(hitsBefore);
+
+        String second = pushImage(a, repo, "live");
+
+        // The other node hears of the change by a PostgreSQL notification: milliseconds, not its cache's max age.
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
+        String served = servedDigest(b, repo, "live");
+        while (!served.equals(second) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+            served = servedDigest(b, repo, "live");
+        }
+        assertThat(served).isEqualTo(second);
+        assertThat(servedDigest(a, repo, "live")).isEqualTo(second);
+    }
+
+    /** Pushes a config, a layer and an OCI image manifest over them by tag; returns the manifest's digest. */
+    private static String pushImage(RegistryProcess node, String repo, String tag) throws Exception {
+        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = Blobs.random(256);
+        for (byte[] blob : new byte[][] {config, layer}) {
+            assertThat(Http.send("POST", node.url("/v2/" + repo + "/blobs/uploads/?digest=" + Blobs.sha256(blob)), blob,
+                    "Content-Type", "application/octet-stream").statusCode()).isEqualTo(201);
+        }
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Blobs.sha256(config)
+                + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                + "\"digest\":\"" + Blobs.sha256(layer) + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+        assertThat(Http.send("PUT", node.url("/v2/" + repo + "/manifests/" + tag), manifest,
+                "Content-Type", "application/vnd.oci.image.manifest.v1+json").statusCode()).isEqualTo(201);
+        return Blobs.sha256(manifest);
+    }
+
+    private static double metric(RegistryProcess node, String name) throws Exception {
+        String metrics = new String(Http.send("GET", node.url("/q/metrics"), null).body(), StandardCharsets.UTF_8);
+        java.util.regex.Matcher sample = java.util.regex.Pattern.compile(
+                "(?m)^" + java.util.regex.Pattern.quote(name) + "(?:\\{[^}]*})? (\\S+)$").matcher(metrics);
+        assertThat(sample.find()).as("metric %s", name).isTrue();
+        return Double.parseDouble(sample.group(1));
+    }
+
+    private static String servedDigest(RegistryProcess node, String repo, String reference) throws Exception {
+        HttpResponse<byte[]> response = Http.send("GET", node.url("/v2/" + repo + "/manifests/" + reference), null,
+                "Accept", "application/vnd.oci.image.manifest.v1+json");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Blobs.sha256(response.body())).isEqualTo(response.headers().firstValue("Docker-Content-Digest").orElseThrow());
+        return response.headers().firstValue("Docker-Content-Digest").orElseThrow();
     }
 }

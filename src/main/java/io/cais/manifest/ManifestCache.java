@@ -1,0 +1,116 @@
+package io.cais.manifest;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Resolved manifests by repository and reference, so that resolving a tag again costs no database round trip
+ * (kubelets with {@code imagePullPolicy: Always} resolve the same tags over and over).
+ *
+ * <p>Replicas stay consistent because every change that can alter a resolution notifies all of them on commit
+ * (database triggers, {@link ManifestChangeListener}), and the replica that made a change evicts at once. While
+ * the listener is not connected, changes could be missed, so the cache is bypassed entirely. A read that raced
+ * with an eviction must not store what it read: callers take {@link #generation()} before reading the database and
+ * {@link #put} stores only if no eviction happened since.
+ */
+@ApplicationScoped
+public class ManifestCache {
+
+    /** Rough heap cost of an entry beyond its manifest bytes (key, strings, record, map node). */
+    private static final int ENTRY_OVERHEAD = 256;
+
+    public record Key(String repository, String reference) {
+    }
+
+    private final boolean enabled;
+    private final Cache<Key, ManifestRecord> entries;
+    private final AtomicLong generation = new AtomicLong();
+    private final Counter hits;
+    private final Counter misses;
+    private volatile boolean listening;
+
+    @Inject
+    ManifestCache(ManifestCacheConfig config, MeterRegistry registry) {
+        enabled = config.enabled();
+        entries = Caffeine.newBuilder()
+                .maximumWeight(config.maxBytes())
+                .weigher((Key key, ManifestRecord record) -> ENTRY_OVERHEAD + key.repository().length()
+                        + key.reference().length() + (record.payload() == null ? 0 : record.payload().length))
+                .expireAfterWrite(config.maxAge())
+                .build();
+        hits = Counter.builder("cais.manifest.cache.hits")
+                .description("Manifest HEAD/GET answered from this replica's memory").register(registry);
+        misses = Counter.builder("cais.manifest.cache.misses")
+                .description("Manifest HEAD/GET that read the database (not cached, or the cache bypassed)").register(registry);
+        Gauge.builder("cais.manifest.cache.listening", this, cache -> cache.listening ? 1 : 0)
+                .description("1 while the change listener is connected and the cache serves; 0 while it is bypassed")
+                .register(registry);
+        Gauge.builder("cais.manifest.cache.entries", this, ManifestCache::size)
+                .description("Manifests cached on this replica").register(registry);
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** Whether entries are served: enabled and the change listener connected. */
+    public boolean active() {
+        return enabled && listening;
+    }
+
+    /** The cached manifest (with its bytes), or null when there is none or the cache is bypassed. */
+    public ManifestRecord get(Key key) {
+        ManifestRecord record = listening ? entries.getIfPresent(key) : null;
+        (record != null ? hits : misses).increment();
+        return record;
+    }
+
+    /** Taken before reading the database; {@link #put} needs it. */
+    public long generation() {
+        return generation.get();
+    }
+
+    /** Stores what was read, unless something was evicted since {@code readGeneration} was taken. */
+    public synchronized void put(Key key, ManifestRecord record, long readGeneration) {
+        if (listening && generation.get() == readGeneration) {
+            entries.put(key, record);
+        }
+    }
+
+    /** Forgets the repository's entries: something in it changed (on this replica or, by notification, another). */
+    public synchronized void evict(long repositoryId) {
+        generation.incrementAndGet();
+        entries.asMap().values().removeIf(record -> record.repositoryId() == repositoryId);
+    }
+
+    /** As {@link #evict(long)}, by name: the replica that made the change knows it by name. */
+    public synchronized void evict(String repository) {
+        generation.incrementAndGet();
+        entries.asMap().keySet().removeIf(key -> key.repository().equals(repository));
+    }
+
+    public long size() {
+        return entries.estimatedSize();
+    }
+
+    /** The listener is connected and listening: start from nothing, since changes may have been missed before. */
+    synchronized void listening() {
+        generation.incrementAndGet();
+        entries.invalidateAll();
+        listening = enabled;
+    }
+
+    /** The listener lost its connection: bypass the cache until it is back. */
+    synchronized void deaf() {
+        listening = false;
+        generation.incrementAndGet();
+        entries.invalidateAll();
+    }
+}
