@@ -28,9 +28,11 @@ public interface BlobStore {
     void delete(Digest digest) throws IOException;
 
     /**
-     * Stores {@code data} (read to its end) after the segments of {@code layout}. Earlier segments are never
-     * changed: the result lists the new layout and the segments it replaced, which the caller deletes with
-     * {@link #discard} once the new layout is recorded — so a lost race or a crash loses nothing recorded.
+     * Stores {@code data} (read to its end) after the segments of {@code layout}. The result lists the new layout
+     * and the segments it replaced, which the caller deletes with {@link #discard} once the new layout is
+     * recorded; if it is not recorded, the caller calls {@link #revert}. Bytes recorded before are never lost. A
+     * store may extend its last segment in place (under a new name, so that of two racing writers only one can);
+     * the loser gets an {@link UploadConflictException} before it writes anything.
      */
     Appended append(String uploadId, UploadLayout layout, InputStream data) throws IOException;
 
@@ -39,6 +41,14 @@ public interface BlobStore {
 
     /** Publishes the uploaded bytes under {@code digest}, atomically; a no-op when that blob already exists. */
     void commit(String uploadId, UploadLayout layout, Digest digest) throws IOException;
+
+    /**
+     * Takes back an append whose result will not be recorded (a lost race, a chunk of the wrong length): the
+     * upload's storage is as {@code before} describes it again.
+     */
+    default void revert(String uploadId, UploadLayout before, Appended appended) throws IOException {
+        discard(uploadId, appended.layout().without(before));
+    }
 
     /** Deletes upload segments (a lost race, a replaced S3 tail). */
     void discard(String uploadId, List<UploadLayout.Segment> segments) throws IOException;

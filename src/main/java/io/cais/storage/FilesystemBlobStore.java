@@ -70,32 +70,98 @@ public final class FilesystemBlobStore implements BlobStore {
         Files.deleteIfExists(blobPath(digest));
     }
 
+    /**
+     * The first chunk of an upload becomes its one segment file; later chunks extend that file, so a chunked
+     * upload is published by a rename, like a monolithic one, instead of a copy of every byte. To extend it, a
+     * writer first renames the file to a new name: of two requests racing from the same layout only one can, and
+     * the other gets an {@link UploadConflictException} without writing. Until the caller records the new name,
+     * the previous length stays intact below what is written; {@link #revert} truncates back and renames back.
+     */
     @Override
     public Appended append(String uploadId, UploadLayout layout, InputStream data) throws IOException {
-        String name = BlobKeys.newSegmentName(layout.segments().size());
+        if (layout.segments().isEmpty()) {
+            return appendFirst(uploadId, data);
+        }
+        int lastIndex = layout.segments().size() - 1;
+        UploadLayout.Segment last = layout.segments().get(lastIndex);
+        String claimed = BlobKeys.newSegmentName(lastIndex);
+        Path from = segmentPath(uploadId, last.name());
+        Path to = segmentPath(uploadId, claimed);
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            throw new UploadConflictException("upload " + uploadId + " was extended or published by another request");
+        }
+        long written;
+        try (FileChannel channel = FileChannel.open(to, StandardOpenOption.WRITE)) {
+            channel.truncate(last.size()); // bytes of a writer that died before recording them
+            channel.position(last.size());
+            written = copy(data, channel);
+        } catch (IOException | RuntimeException e) {
+            restore(to, from, last.size());
+            throw e;
+        }
+        if (written == 0) {
+            restore(to, from, last.size());
+            return new Appended(layout, List.of(), 0);
+        }
+        List<UploadLayout.Segment> segments = new java.util.ArrayList<>(layout.segments());
+        segments.set(lastIndex, new UploadLayout.Segment(claimed, last.size() + written));
+        return new Appended(new UploadLayout(List.copyOf(segments)), List.of(), written);
+    }
+
+    private Appended appendFirst(String uploadId, InputStream data) throws IOException {
+        String name = BlobKeys.newSegmentName(0);
         Path file = segmentPath(uploadId, name);
         Files.createDirectories(file.getParent());
-        long written = 0;
+        long written;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            byte[] buffer = new byte[BUFFER_SIZE];
-            ByteBuffer wrapper = ByteBuffer.wrap(buffer);
-            int n;
-            while ((n = data.read(buffer)) >= 0) {
-                wrapper.clear().limit(n);
-                while (wrapper.hasRemaining()) {
-                    channel.write(wrapper);
-                }
-                written += n;
-            }
+            written = copy(data, channel);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(file);
             throw e;
         }
         if (written == 0) {
             Files.delete(file);
-            return new Appended(layout, List.of(), 0);
+            return new Appended(UploadLayout.empty(), List.of(), 0);
         }
-        return new Appended(layout.plus(List.of(new UploadLayout.Segment(name, written))), List.of(), written);
+        return new Appended(new UploadLayout(List.of(new UploadLayout.Segment(name, written))), List.of(), written);
+    }
+
+    private static long copy(InputStream data, FileChannel channel) throws IOException {
+        byte[] buffer = new byte[BUFFER_SIZE];
+        ByteBuffer wrapper = ByteBuffer.wrap(buffer);
+        long written = 0;
+        int n;
+        while ((n = data.read(buffer)) >= 0) {
+            wrapper.clear().limit(n);
+            while (wrapper.hasRemaining()) {
+                channel.write(wrapper);
+            }
+            written += n;
+        }
+        return written;
+    }
+
+    @Override
+    public void revert(String uploadId, UploadLayout before, Appended appended) throws IOException {
+        if (before.segments().isEmpty()) {
+            discard(uploadId, appended.layout().segments());
+            return;
+        }
+        UploadLayout.Segment last = before.segments().getLast();
+        UploadLayout.Segment grown = appended.layout().segments().getLast();
+        if (!grown.name().equals(last.name())) {
+            restore(segmentPath(uploadId, grown.name()), segmentPath(uploadId, last.name()), last.size());
+        }
+    }
+
+    /** Cuts an extended segment back to its recorded length and gives it back its recorded name. */
+    private static void restore(Path extended, Path recorded, long size) throws IOException {
+        try (FileChannel channel = FileChannel.open(extended, StandardOpenOption.WRITE)) {
+            channel.truncate(size);
+        }
+        Files.move(extended, recorded, StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Override
@@ -116,6 +182,8 @@ public final class FilesystemBlobStore implements BlobStore {
             assembled = segmentPath(uploadId, layout.segments().getFirst().name());
             try (FileChannel channel = FileChannel.open(assembled, StandardOpenOption.WRITE)) {
                 channel.force(false);
+            } catch (NoSuchFileException e) {
+                throw new UploadConflictException("upload " + uploadId + " is being extended by another request");
             }
         } else {
             assembled = segmentPath(uploadId, "commit-" + UUID.randomUUID());
@@ -134,6 +202,8 @@ public final class FilesystemBlobStore implements BlobStore {
         }
         try {
             Files.move(assembled, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            throw new UploadConflictException("upload " + uploadId + " is being extended by another request");
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("blob root must be one filesystem: " + root, e);
         }

@@ -31,6 +31,12 @@ public record UploadLayout(List<Segment> segments) {
         return new UploadLayout(List.copyOf(all));
     }
 
+    /** The segments of this layout that {@code earlier} does not name. */
+    public List<Segment> without(UploadLayout earlier) {
+        return segments.stream().filter(segment -> earlier.segments().stream()
+                .noneMatch(known -> known.name().equals(segment.name()))).toList();
+    }
+
     /** Serialized as {@code name:size} lines: small, stable, and readable in psql. */
     public String encode() {
         StringBuilder out = new StringBuilder();

@@ -10,6 +10,7 @@ import io.cais.observability.TransferMetrics;
 import io.cais.registry.BlobLinks;
 import io.cais.registry.Repositories;
 import io.cais.storage.BlobStore;
+import io.cais.storage.UploadConflictException;
 import io.cais.storage.UploadLayout;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,10 +20,8 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -67,7 +66,7 @@ public class Uploads {
     public UploadStatus append(String repository, UUID id, InputStream body, ContentRange range) {
         UploadSession session = load(repository, id);
         checkStart(repository, session, range);
-        Progress progress = write(session, body, range);
+        Progress progress = write(repository, session, body, range);
         save(repository, session, progress);
         return new UploadStatus(repository, id, progress.offset());
     }
@@ -79,7 +78,7 @@ public class Uploads {
     public Digest complete(String repository, UUID id, Digest expected, InputStream lastChunk, ContentRange range) {
         UploadSession session = load(repository, id);
         checkStart(repository, session, range);
-        Progress progress = lastChunk == null ? resume(session) : write(session, lastChunk, range);
+        Progress progress = lastChunk == null ? resume(session) : write(repository, session, lastChunk, range);
         Digest actual = expected.algorithm() == progress.digest().algorithm()
                 ? progress.digest().current()
                 : rehash(id, progress.layout(), expected.algorithm());
@@ -91,7 +90,11 @@ public class Uploads {
         }
         try {
             store.commit(id.toString(), progress.layout(), expected);
+        } catch (UploadConflictException e) {
+            revertQuietly(id, progress.before(), progress.appended());
+            throw conflict(repository, session, range);
         } catch (IOException e) {
+            revertQuietly(id, progress.before(), progress.appended());
             throw new UncheckedIOException(e);
         }
         QuarkusTransaction.requiringNew().run(() -> {
@@ -145,31 +148,32 @@ public class Uploads {
             digest = ResumableDigest.start(algorithm);
             hashStored(session.id, layout, digest);
         }
-        return new Progress(session.byteOffset, layout, digest, List.of(), List.of());
+        return new Progress(session.byteOffset, layout, new BlobStore.Appended(layout, List.of(), 0), digest, List.of());
     }
 
-    private Progress write(UploadSession session, InputStream body, ContentRange range) {
+    private Progress write(String repository, UploadSession session, InputStream body, ContentRange range) {
         Progress before = resume(session);
         HashingInputStream hashed = new HashingInputStream(body, before.digest());
         BlobStore.Appended appended;
         try (TransferMetrics.Streaming streaming = metrics.uploadStreaming()) {
             appended = store.append(session.id.toString(), before.layout(), hashed);
+        } catch (UploadConflictException e) {
+            throw conflict(repository, session, range);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         metrics.pushed(appended.bytes());
-        List<UploadLayout.Segment> added = added(before.layout(), appended.layout());
+        List<UploadLayout.Segment> added = appended.layout().without(before.layout());
         if (range != null && appended.bytes() != range.length()) {
-            discardQuietly(session.id, added);
+            revertQuietly(session.id, before.layout(), appended);
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "chunk length does not match Content-Range",
                     Map.of("received", appended.bytes(), "contentRange", range.start() + "-" + range.end()));
         }
-        return new Progress(before.offset() + appended.bytes(), appended.layout(), before.digest(), added,
-                appended.replaced());
+        return new Progress(before.offset() + appended.bytes(), before.layout(), appended, before.digest(), added);
     }
 
     private void save(String repository, UploadSession session, Progress progress) {
-        if (progress.added().isEmpty() && progress.replaced().isEmpty()) {
+        if (progress.added().isEmpty() && progress.appended().replaced().isEmpty()) {
             return;
         }
         int updated = QuarkusTransaction.requiringNew().call(() -> UploadSession.update(
@@ -178,12 +182,18 @@ public class Uploads {
                 progress.offset(), progress.digest().exportState(), progress.layout().encode(), session.id,
                 session.byteOffset));
         if (updated == 0) {
-            discardQuietly(session.id, progress.added());
-            UploadSession current = load(repository, session.id);
-            throw outOfOrder(repository, session.id, current.byteOffset,
+            revertQuietly(session.id, progress.before(), progress.appended());
+            throw conflict(repository, session,
                     new ContentRange(session.byteOffset, Math.max(session.byteOffset, progress.offset() - 1)));
         }
-        discardQuietly(session.id, progress.replaced());
+        discardQuietly(session.id, progress.appended().replaced());
+    }
+
+    /** Another request moved the upload on since this one read it: 416 with where the upload stands now. */
+    private RegistryException conflict(String repository, UploadSession session, ContentRange range) {
+        UploadSession current = load(repository, session.id);
+        return outOfOrder(repository, session.id, current.byteOffset,
+                range != null ? range : new ContentRange(session.byteOffset, session.byteOffset));
     }
 
     private Digest rehash(UUID id, UploadLayout layout, DigestAlgorithm algorithm) {
@@ -226,13 +236,20 @@ public class Uploads {
         }
     }
 
-    private static List<UploadLayout.Segment> added(UploadLayout before, UploadLayout after) {
-        Set<String> known = new HashSet<>();
-        before.segments().forEach(s -> known.add(s.name()));
-        return after.segments().stream().filter(s -> !known.contains(s.name())).toList();
+    private void revertQuietly(UUID id, UploadLayout before, BlobStore.Appended appended) {
+        try {
+            store.revert(id.toString(), before, appended);
+        } catch (IOException | RuntimeException e) {
+            // Left for the stale-upload cleanup; the database still points at the layout from before.
+            LOG.warnf(e, "could not take back an unrecorded append to upload %s", id);
+        }
     }
 
-    private record Progress(long offset, UploadLayout layout, ResumableDigest digest,
-                            List<UploadLayout.Segment> added, List<UploadLayout.Segment> replaced) {
+    /** Where an upload stands: its offset and hash, the layout it was read with, and what this request added. */
+    private record Progress(long offset, UploadLayout before, BlobStore.Appended appended, ResumableDigest digest,
+                            List<UploadLayout.Segment> added) {
+        UploadLayout layout() {
+            return appended.layout();
+        }
     }
 }

@@ -122,8 +122,79 @@ abstract class BlobStoreContract {
     }
 
     @Test
+    void aRevertedAppendLeavesTheRecordedBytesForTheNextOne() throws IOException {
+        byte[] recorded = Blobs.random(MIB + 5);
+        byte[] next = Blobs.random(1000);
+        String upload = UUID.randomUUID().toString();
+        BlobStore.Appended first = store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(recorded));
+        BlobStore.Appended unrecorded = store().append(upload, first.layout(), new ByteArrayInputStream(Blobs.random(777)));
+
+        store().revert(upload, first.layout(), unrecorded);
+
+        assertUpload(upload, appendAndDiscard(upload, first.layout(), next), recorded, next);
+    }
+
+    @Test
+    void anAppendWhoseStreamFailsLeavesTheRecordedBytes() throws IOException {
+        byte[] recorded = Blobs.random(4000);
+        byte[] next = Blobs.random(3000);
+        String upload = UUID.randomUUID().toString();
+        BlobStore.Appended first = store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(recorded));
+        InputStream breaking = new java.io.SequenceInputStream(new ByteArrayInputStream(Blobs.random(2 * MIB)), new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("client went away");
+            }
+        });
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store().append(upload, first.layout(), breaking))
+                .isInstanceOfAny(IOException.class, java.io.UncheckedIOException.class);
+
+        assertUpload(upload, appendAndDiscard(upload, first.layout(), next), recorded, next);
+    }
+
+    @Test
+    void ofTwoAppendsFromOneLayoutTheLoserIsRefusedOrRevertedWithoutHarm() throws IOException {
+        byte[] recorded = Blobs.random(2000);
+        byte[] winner = Blobs.random(1500);
+        String upload = UUID.randomUUID().toString();
+        BlobStore.Appended first = store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(recorded));
+        BlobStore.Appended won = store().append(upload, first.layout(), new ByteArrayInputStream(winner));
+
+        try {
+            BlobStore.Appended lost = store().append(upload, first.layout(), new ByteArrayInputStream(Blobs.random(1500)));
+            store().revert(upload, first.layout(), lost);
+        } catch (UploadConflictException refused) {
+            // the store noticed the race before writing anything
+        }
+
+        store().discard(upload, won.replaced());
+        assertUpload(upload, won.layout(), recorded, winner);
+    }
+
+    @Test
     void probeSucceedsOnAWorkingStore() throws IOException {
         store().probe();
+    }
+
+    UploadLayout appendAndDiscard(String upload, UploadLayout layout, byte[] content) throws IOException {
+        BlobStore.Appended appended = store().append(upload, layout, new ByteArrayInputStream(content));
+        store().discard(upload, appended.replaced());
+        return appended.layout();
+    }
+
+    /** The upload holds exactly these parts, in order, and commits to a blob of them. */
+    void assertUpload(String upload, UploadLayout layout, byte[]... parts) throws IOException {
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            expected.write(part);
+        }
+        try (InputStream in = store().openUpload(upload, layout)) {
+            assertThat(in.readAllBytes()).isEqualTo(expected.toByteArray());
+        }
+        Digest digest = Digest.parse(Blobs.sha256(expected.toByteArray()));
+        store().commit(upload, layout, digest);
+        assertThat(read(digest, 0, expected.size())).isEqualTo(expected.toByteArray());
     }
 
     Digest commit(byte[] content) throws IOException {
