@@ -51,6 +51,7 @@ public class ManifestChangeListener {
     ManifestCache cache;
 
     private volatile boolean running;
+    private boolean failing;
     private Thread thread;
 
     void start(@Observes StartupEvent event) {
@@ -75,13 +76,20 @@ public class ManifestChangeListener {
                     statement.execute("LISTEN " + CHANNEL);
                 }
                 cache.listening();
-                LOG.debugf("listening to %s", CHANNEL);
+                if (failing) {
+                    LOG.infof("manifest cache serving again: listening to %s", CHANNEL);
+                    failing = false;
+                }
                 listen(connection);
             } catch (Exception e) {
                 cache.deaf();
                 if (running) {
-                    LOG.warnf("manifest cache bypassed: change listener lost its database connection (%s); retrying",
-                            e.toString());
+                    // Once per outage: while the database is away, retries every second would flood the log.
+                    if (!failing) {
+                        LOG.warnf("manifest cache bypassed: change listener lost its database connection (%s); "
+                                + "retrying every %d ms", e.toString(), RETRY_MILLIS);
+                        failing = true;
+                    }
                     pause();
                 }
             }
