@@ -17,7 +17,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
 RESULTS_DIR="$ROOT/bench/results"
 S3PROXY_VERSION=4.1.0
-S3PROXY_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/cais-bench"
+BENCH_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/cais-bench"
 MANIFEST_TYPE=application/vnd.oci.image.manifest.v1+json
 READY_TIMEOUT=180   # seconds; the first start unpacks the embedded PostgreSQL and runs initdb
 read -r -a EXTRA_JVM_OPTS <<< "${REGISTRY_JAVA_OPTS:-}"
@@ -186,19 +186,26 @@ prepare_app() {
 S3_ACCESS_KEY=bench-access
 S3_SECRET_KEY=bench-secret-key-0123456789
 
-fetch_s3proxy() {
-    S3PROXY_JAR="$S3PROXY_CACHE/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
-    [[ -f $S3PROXY_JAR ]] && return
-    log "fetching S3Proxy $S3PROXY_VERSION"
-    mkdir -p "$S3PROXY_CACHE"
+# fetch_artifact GROUP:ARTIFACT:VERSION[:TYPE:CLASSIFIER] FILE_NAME: the artifact from Maven Central
+# into $BENCH_CACHE once; sets FETCHED to its path.
+fetch_artifact() {
+    FETCHED="$BENCH_CACHE/$2"
+    [[ -f $FETCHED ]] && return
+    log "fetching $1"
+    mkdir -p "$BENCH_CACHE"
     # Run from the cache dir so Maven does not load (and depend on) the project's pom.xml.
-    if ! (cd "$S3PROXY_CACHE" && mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-            -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" \
-            -DoutputDirectory="$S3PROXY_CACHE") > "$WORK/s3proxy-fetch.log" 2>&1; then
-        tail -n 40 "$WORK/s3proxy-fetch.log" >&2
-        die "could not fetch S3Proxy"
+    if ! (cd "$BENCH_CACHE" && mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+            -Dartifact="$1" -DoutputDirectory="$BENCH_CACHE") > "$WORK/fetch.log" 2>&1; then
+        tail -n 40 "$WORK/fetch.log" >&2
+        die "could not fetch $1"
     fi
-    [[ -f $S3PROXY_JAR ]] || die "S3Proxy jar not found at $S3PROXY_JAR"
+    [[ -f $FETCHED ]] || die "$1 not found at $FETCHED"
+}
+
+fetch_s3proxy() {
+    fetch_artifact "org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" \
+        "s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
+    S3PROXY_JAR=$FETCHED
 }
 
 # S3Proxy with its filesystem provider under $WORK/s3proxy. It keeps each request body (one part)

@@ -30,14 +30,8 @@ while (($#)); do
 done
 
 fetch_async_profiler() {
-    local jar="$S3PROXY_CACHE/async-profiler-$ASYNC_PROFILER_VERSION.jar"
-    if [[ ! -f $jar ]]; then
-        log "fetching async-profiler $ASYNC_PROFILER_VERSION"
-        mkdir -p "$S3PROXY_CACHE"
-        (cd "$S3PROXY_CACHE" && mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-            -Dartifact="tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION" -DoutputDirectory="$S3PROXY_CACHE") \
-            > "$WORK/fetch.log" 2>&1 || { tail -n 40 "$WORK/fetch.log" >&2; die "could not fetch async-profiler"; }
-    fi
+    fetch_artifact "tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION" "async-profiler-$ASYNC_PROFILER_VERSION.jar"
+    local jar=$FETCHED
     (cd "$WORK" && "$JAVA_HOME/bin/jar" xf "$jar" linux-x64/libasyncProfiler.so)
     PROFILER_LIB="$WORK/linux-x64/libasyncProfiler.so"
     # The attach API loads the agent into the running registry (what async-profiler's own launcher does).

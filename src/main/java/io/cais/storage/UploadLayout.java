@@ -25,12 +25,6 @@ public record UploadLayout(List<Segment> segments) {
         return total;
     }
 
-    public UploadLayout plus(List<Segment> added) {
-        List<Segment> all = new ArrayList<>(segments);
-        all.addAll(added);
-        return new UploadLayout(List.copyOf(all));
-    }
-
     /** The segments of this layout that {@code earlier} does not name. */
     public List<Segment> without(UploadLayout earlier) {
         return segments.stream().filter(segment -> earlier.segments().stream()

@@ -148,7 +148,7 @@ public class Uploads {
             digest = ResumableDigest.start(algorithm);
             hashStored(session.id, layout, digest);
         }
-        return new Progress(session.byteOffset, layout, new BlobStore.Appended(layout, List.of(), 0), digest, List.of());
+        return new Progress(session.byteOffset, layout, new BlobStore.Appended(layout, List.of(), 0), digest);
     }
 
     private Progress write(String repository, UploadSession session, InputStream body, ContentRange range) {
@@ -163,13 +163,12 @@ public class Uploads {
             throw new UncheckedIOException(e);
         }
         metrics.pushed(appended.bytes());
-        List<UploadLayout.Segment> added = appended.layout().without(before.layout());
         if (range != null && appended.bytes() != range.length()) {
             revertQuietly(session.id, before.layout(), appended);
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "chunk length does not match Content-Range",
                     Map.of("received", appended.bytes(), "contentRange", range.start() + "-" + range.end()));
         }
-        return new Progress(before.offset() + appended.bytes(), before.layout(), appended, before.digest(), added);
+        return new Progress(before.offset() + appended.bytes(), before.layout(), appended, before.digest());
     }
 
     private void save(String repository, UploadSession session, Progress progress) {
@@ -246,10 +245,13 @@ public class Uploads {
     }
 
     /** Where an upload stands: its offset and hash, the layout it was read with, and what this request added. */
-    private record Progress(long offset, UploadLayout before, BlobStore.Appended appended, ResumableDigest digest,
-                            List<UploadLayout.Segment> added) {
+    private record Progress(long offset, UploadLayout before, BlobStore.Appended appended, ResumableDigest digest) {
         UploadLayout layout() {
             return appended.layout();
+        }
+
+        List<UploadLayout.Segment> added() {
+            return appended.layout().without(before);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.agroal.api.AgroalDataSource;
 import io.cais.content.MediaTypes;
 import io.cais.testing.Blobs;
 import io.cais.testing.PostgresTestResource;
+import io.cais.testing.PrometheusText;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -15,8 +16,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.cais.distribution.BlobApiContract.request;
 import static io.cais.distribution.Manifests.pushImage;
@@ -158,10 +157,7 @@ class ManifestCacheTest {
     }
 
     private static double metric(String name) {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*})? (\\S+)$").matcher(metrics);
-        assertThat(sample.find()).as("metric %s", name).isTrue();
-        return Double.parseDouble(sample.group(1));
+        return PrometheusText.value(given().get("/q/metrics").then().statusCode(200).extract().asString(), name);
     }
 
     /** As an operator's SQL or another writer would: not through this replica's API. */

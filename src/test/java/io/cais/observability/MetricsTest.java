@@ -1,6 +1,7 @@
 package io.cais.observability;
 
 import io.cais.testing.Blobs;
+import io.cais.testing.PrometheusText;
 import io.cais.testing.PostgresTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -13,7 +14,6 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
@@ -40,17 +40,8 @@ class MetricsTest {
         return given().get("/q/metrics").then().statusCode(200).extract().asString();
     }
 
-    /** The sum of every sample of {@code name} (all tag combinations). */
     private static double value(String metrics, String name) {
-        Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*})? (\\S+)$").matcher(metrics);
-        double sum = 0;
-        boolean found = false;
-        while (sample.find()) {
-            sum += Double.parseDouble(sample.group(1));
-            found = true;
-        }
-        assertThat(found).as("metric %s in:\n%s", name, metrics).isTrue();
-        return sum;
+        return PrometheusText.value(metrics, name);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.cais.upload;
 import io.cais.testing.Blobs;
 import io.cais.testing.Http;
 import io.cais.testing.PostgresTestResource;
+import io.cais.testing.PrometheusText;
 import io.cais.testing.RegistryProcess;
 import io.cais.testing.S3TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -159,11 +160,7 @@ class TwoInstancesIT {
     }
 
     private static double metric(RegistryProcess node, String name) throws Exception {
-        String metrics = new String(Http.send("GET", node.url("/q/metrics"), null).body(), StandardCharsets.UTF_8);
-        java.util.regex.Matcher sample = java.util.regex.Pattern.compile(
-                "(?m)^" + java.util.regex.Pattern.quote(name) + "(?:\\{[^}]*})? (\\S+)$").matcher(metrics);
-        assertThat(sample.find()).as("metric %s", name).isTrue();
-        return Double.parseDouble(sample.group(1));
+        return PrometheusText.value(new String(Http.send("GET", node.url("/q/metrics"), null).body(), StandardCharsets.UTF_8), name);
     }
 
     private static String servedDigest(RegistryProcess node, String repo, String reference) throws Exception {
