@@ -62,7 +62,6 @@ public class Authenticator {
         if (scheme.equalsIgnoreCase("Bearer")) {
             Optional<Tokens.Claims> claims = tokens.verifyAccess(value);
             if (claims.isEmpty()) {
-                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
                 throw invalid("invalid or expired token");
             }
             return new Caller.Bearer(claims.get().subject(), claims.get().access());
@@ -72,17 +71,14 @@ public class Authenticator {
             try {
                 decoded = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
                 throw invalid("malformed Basic credentials");
             }
             int colon = decoded.indexOf(':');
             if (colon < 0) {
-                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
                 throw invalid("malformed Basic credentials");
             }
             return new Caller.Member(login(decoded.substring(0, colon), decoded.substring(colon + 1)));
         }
-        metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
         throw invalid("unsupported authorization scheme");
     }
 
@@ -99,7 +95,6 @@ public class Authenticator {
             return account.get();
         }
         throttle.failed(source, name);
-        metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
         request.getCurrent().put(ATTEMPTED, name);
         throw invalid("invalid username or password");
     }
@@ -159,7 +154,9 @@ public class Authenticator {
         return account.expiresAt == null || account.expiresAt.isAfter(OffsetDateTime.now());
     }
 
-    private static RegistryException invalid(String message) {
+    /** Every credential that does not prove itself is counted as such, whatever route it came to. */
+    private RegistryException invalid(String message) {
+        metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
         return new RegistryException(ErrorCode.UNAUTHORIZED, message);
     }
 }
