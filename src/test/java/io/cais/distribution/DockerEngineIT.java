@@ -43,6 +43,7 @@ class DockerEngineIT {
     private static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     private static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
     private static final Pattern PUSHED_DIGEST = Pattern.compile("digest: (sha256:[0-9a-f]{64}) size: \\d+");
+    private static final Pattern PULLED_DIGEST = Pattern.compile("Digest: (sha256:[0-9a-f]{64})");
 
     private Path work;
     private DockerEngine docker;
@@ -135,12 +136,12 @@ class DockerEngineIT {
         assertThat(manifests.findValuesAsText("architecture")).containsExactlyInAnyOrder("amd64", "arm64");
 
         docker.ok(client, "rmi", amd64, arm64);
-        docker.ok(client, "pull", list);
+        assertThat(pulledDigest(docker.ok(client, "pull", list))).isEqualTo(listDigest);
         assertThat(architecture(client, list)).isEqualTo("amd64");
         String byDigest = host + "/" + namespace + "/" + repository + "@" + listDigest;
-        docker.ok(client, "pull", byDigest);
+        assertThat(pulledDigest(docker.ok(client, "pull", byDigest))).isEqualTo(listDigest);
         assertThat(architecture(client, byDigest)).isEqualTo("amd64");
-        docker.ok(client, "pull", "--platform", "linux/arm64", list);
+        assertThat(pulledDigest(docker.ok(client, "pull", "--platform", "linux/arm64", list))).isEqualTo(listDigest);
         assertThat(architecture(client, list)).isEqualTo("arm64");
 
         LoggedRequests rePull = LoggedRequests.from(registry);
@@ -170,7 +171,7 @@ class DockerEngineIT {
         LoggedRequests requests = LoggedRequests.from(registry);
         String digest = pushedDigest(docker.ok(client, "push", image));
         docker.ok(client, "rmi", image);
-        docker.ok(client, "pull", image);
+        assertThat(pulledDigest(docker.ok(client, "pull", image))).isEqualTo(digest);
         assertThat(requests.seen(r -> r.route().startsWith("/v2/{name}/")))
                 .isNotEmpty().allMatch(r -> r.account().equals(pusher.username()));
         assertThat(servedDigest(image)).isEqualTo(digest);
@@ -220,7 +221,7 @@ class DockerEngineIT {
         assertThat(AdminApi.asAdmin().get("/api/v1/namespaces/library/repositories").then().statusCode(200)
                 .extract().jsonPath().getList("name", String.class)).contains(name);
         docker.ok(client, "rmi", image);
-        docker.ok(client, "pull", image);
+        assertThat(pulledDigest(docker.ok(client, "pull", image))).isEqualTo(digest);
         assertThat(servedDigest(image)).isEqualTo(digest);
 
         // Another namespace's robot may not write there.
@@ -272,6 +273,13 @@ class DockerEngineIT {
     private static String pushedDigest(Commands.Result push) {
         Matcher matcher = PUSHED_DIGEST.matcher(push.stdout());
         assertThat(matcher.find()).as("a digest in the push output:\n%s", push.describe()).isTrue();
+        return matcher.group(1);
+    }
+
+    /** The digest {@code docker pull} reports: what users pin in their pod specs. */
+    private static String pulledDigest(Commands.Result pull) {
+        Matcher matcher = PULLED_DIGEST.matcher(pull.stdout());
+        assertThat(matcher.find()).as("a digest in the pull output:\n%s", pull.describe()).isTrue();
         return matcher.group(1);
     }
 

@@ -37,6 +37,8 @@ public final class Containerd implements AutoCloseable {
                   address = "%1$s/debug.sock"
                 [metrics]
                   address = ""
+                [plugins."io.containerd.internal.v1.opt"]
+                  path = "%1$s/opt"
                 [plugins."io.containerd.grpc.v1.cri"]
                   disable_tcp_service = true
                   [plugins."io.containerd.grpc.v1.cri".containerd]
