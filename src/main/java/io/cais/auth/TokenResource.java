@@ -40,6 +40,9 @@ public class TokenResource {
     Authenticator authenticator;
 
     @Inject
+    AccessControl access;
+
+    @Inject
     Permissions permissions;
 
     @Inject
@@ -48,32 +51,48 @@ public class TokenResource {
     @Inject
     AuthMetrics metrics;
 
+    /** Scopes may come as repeated {@code scope} parameters, space-separated in one, or both. */
     @GET
+    @Authorize(Rule.ANYONE)
     public Map<String, Object> get(@HeaderParam("Authorization") String authorization,
                                    @QueryParam("scope") List<String> scopes,
                                    @QueryParam("offline_token") boolean offline) {
-        Caller caller = authenticator.authenticate(authorization);
+        Caller caller = access.caller();
         if (caller instanceof Caller.Bearer) {
             throw new RegistryException(ErrorCode.UNAUTHORIZED, "use Basic credentials or none to obtain a token");
         }
         Account account = caller instanceof Caller.Member member ? member.account() : null;
-        return answer(account, scopes == null ? List.of() : scopes, offline && account != null);
+        return answer(account, split(scopes), offline && account != null);
     }
 
     @POST
+    @Authorize(Rule.ANYONE)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Map<String, Object> post(@FormParam("grant_type") String grantType, @FormParam("username") String username,
                                     @FormParam("password") String password, @FormParam("refresh_token") String refreshToken,
                                     @FormParam("scope") String scope) {
         Account account = switch (grantType == null ? "" : grantType) {
-            case "password" -> authenticator.verify(nonNull(username), nonNull(password))
-                    .orElseThrow(() -> new RegistryException(ErrorCode.UNAUTHORIZED, "invalid username or password"));
-            case "refresh_token" -> authenticator.fromRefreshToken(nonNull(refreshToken))
-                    .orElseThrow(() -> new RegistryException(ErrorCode.UNAUTHORIZED, "invalid or revoked refresh token"));
+            case "password" -> authenticator.login(nonNull(username), nonNull(password));
+            case "refresh_token" -> authenticator.fromRefreshToken(nonNull(refreshToken)).orElseThrow(() -> {
+                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
+                return new RegistryException(ErrorCode.UNAUTHORIZED, "invalid or revoked refresh token");
+            });
             default -> throw new RegistryException(ErrorCode.UNSUPPORTED, "unsupported grant_type", grantType).withStatus(400);
         };
-        List<String> scopes = scope == null || scope.isBlank() ? List.of() : List.of(scope.trim().split("\\s+"));
-        return answer(account, scopes, true);
+        access.identified(account);
+        return answer(account, split(scope == null ? List.of() : List.of(scope)), true);
+    }
+
+    private static List<String> split(List<String> values) {
+        List<String> scopes = new ArrayList<>();
+        for (String value : values == null ? List.<String>of() : values) {
+            for (String scope : value.trim().split("\\s+")) {
+                if (!scope.isEmpty()) {
+                    scopes.add(scope);
+                }
+            }
+        }
+        return scopes;
     }
 
     private Map<String, Object> answer(Account account, List<String> scopes, boolean withRefreshToken) {
@@ -81,7 +100,7 @@ public class TokenResource {
         for (String scope : scopes) {
             grant(account, scope).ifPresent(grants::add);
         }
-        Tokens.Issued issued = tokens.issueAccess(account == null ? "anonymous" : account.name, grants);
+        Tokens.Issued issued = tokens.issueAccess(account == null ? null : account.name, grants);
         metrics.tokenIssued();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", issued.token());

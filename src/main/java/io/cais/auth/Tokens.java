@@ -32,7 +32,11 @@ public class Tokens {
     private static final String REFRESH = "refresh";
     private static final int VERIFIED_CACHE_SIZE = 10_000;
 
-    private final java.util.Map<String, Claims> verified = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Verified> verified = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A verified token, valid while the keys are as they were when it was verified. */
+    private record Verified(Claims claims, long keyGeneration) {
+    }
 
     @Inject
     SigningKeys keys;
@@ -50,6 +54,7 @@ public class Tokens {
     public record Issued(String token, Instant issuedAt, long expiresIn) {
     }
 
+    /** An access token; {@code subject} null for an anonymous one, which then carries no {@code sub} at all. */
     public Issued issueAccess(String subject, List<Grant> grants) {
         Instant now = Instant.now();
         ObjectNode claims = claims(subject, now, config.tokenLifetime().toSeconds(), ACCESS);
@@ -76,24 +81,25 @@ public class Tokens {
     /**
      * Verifies an access token. A kubelet presents the same token for every request of a pull, and an ECDSA
      * verification costs far more than the rest of a manifest HEAD, so verified tokens are remembered until they
-     * expire (bounded: the cache is dropped when full).
+     * expire, or until any signing key is added or deleted (bounded: the cache is dropped when full). While the
+     * keys cannot be trusted (their change listener is down), nothing is remembered.
      */
     public Optional<Claims> verifyAccess(String token) {
-        Claims cached = verified.get(token);
+        long keyGeneration = keys.generation();
+        Verified cached = verified.get(token);
         if (cached != null) {
-            if (cached.expiresAt().isAfter(Instant.now())) {
-                return Optional.of(cached);
+            if (cached.keyGeneration() == keyGeneration && cached.claims().expiresAt().isAfter(Instant.now())) {
+                return Optional.of(cached.claims());
             }
             verified.remove(token);
-            return Optional.empty();
         }
         Optional<Claims> claims = verify(token, ACCESS);
-        claims.ifPresent(c -> {
+        if (claims.isPresent() && keyGeneration >= 0) {
             if (verified.size() >= VERIFIED_CACHE_SIZE) {
                 verified.clear();
             }
-            verified.put(token, c);
-        });
+            verified.put(token, new Verified(claims.get(), keyGeneration));
+        }
         return claims;
     }
 
@@ -102,9 +108,11 @@ public class Tokens {
     }
 
     private ObjectNode claims(String subject, Instant now, long lifetime, String use) {
-        return json.createObjectNode()
-                .put("iss", config.service())
-                .put("sub", subject)
+        ObjectNode claims = json.createObjectNode().put("iss", config.service());
+        if (subject != null) {
+            claims.put("sub", subject);
+        }
+        return claims
                 .put("aud", config.service())
                 .put("iat", now.getEpochSecond())
                 .put("nbf", now.getEpochSecond() - 5)
@@ -162,7 +170,8 @@ public class Tokens {
                 grants.add(new Grant(entry.path("type").asText(), entry.path("name").asText(),
                         Action.parseList(String.join(",", actions))));
             }
-            return Optional.of(new Claims(claims.path("sub").asText(), List.copyOf(grants),
+            String subject = claims.hasNonNull("sub") ? claims.get("sub").asText() : null;
+            return Optional.of(new Claims(subject, List.copyOf(grants),
                     Instant.ofEpochSecond(claims.path("exp").asLong()),
                     claims.hasNonNull("cfp") ? claims.get("cfp").asText() : null));
         } catch (Exception e) {

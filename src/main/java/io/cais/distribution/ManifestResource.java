@@ -1,7 +1,7 @@
 package io.cais.distribution;
 
-import io.cais.auth.AccessControl;
-import io.cais.auth.Action;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
 import io.cais.content.Reference;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
@@ -31,9 +31,6 @@ import java.util.Map;
 public class ManifestResource {
 
     @Inject
-    AccessControl access;
-
-    @Inject
     ManifestLookup lookup;
 
     @Inject
@@ -43,23 +40,25 @@ public class ManifestResource {
     DistributionConfig config;
 
     @HEAD
+    @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response head(@PathParam("name") String name, @PathParam("reference") String reference) {
         return serve(name, reference, false);
     }
 
     @GET
+    @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response get(@PathParam("name") String name, @PathParam("reference") String reference) {
         return serve(name, reference, true);
     }
 
     @PUT
+    @Authorize(Rule.REPOSITORY_PUSH)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response put(@PathParam("name") String name, @PathParam("reference") String referenceParam,
                         @Context HttpHeaders headers, InputStream body) throws IOException {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PUSH);
         Reference reference = Reference.parse(referenceParam);
         Manifests.Pushed pushed = manifests.put(repository, reference, headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
                 readLimited(body, headers.getHeaderString(HttpHeaders.CONTENT_LENGTH)));
@@ -74,17 +73,16 @@ public class ManifestResource {
     }
 
     @DELETE
+    @Authorize(Rule.REPOSITORY_DELETE)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response delete(@PathParam("name") String name, @PathParam("reference") String reference) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.DELETE);
         manifests.delete(repository, Reference.lookup(reference));
         return Response.accepted().header(HttpHeaders.CONTENT_LENGTH, 0).build();
     }
 
     private Response serve(String name, String referenceParam, boolean withBody) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PULL);
         Reference reference = Reference.lookup(referenceParam);
         ManifestRecord manifest = lookup.find(repository, reference, withBody).orElseThrow(() ->
                 new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", referenceParam));
