@@ -165,7 +165,9 @@ class ContainerdPullIT {
         Index index = OciLayouts.index(OciLayouts.image("amd64", 1), OciLayouts.image("arm64", 1));
         String image = push(namespace, "locked-" + unique(), "1.0", index);
 
-        Auth wrong = new Auth(pullSecret.username(), "not-the-secret");
+        // A robot of its own: the registry throttles a source after repeated failures for one account.
+        String robot = AdminApi.robot(namespace, "wrong-" + unique(), List.of("pull"), List.of("*"), null).username();
+        Auth wrong = new Auth(robot, "not-the-secret");
         assertThatThrownBy(() -> cri.pullImage(image, wrong, PULL_TIMEOUT))
                 .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("401 Unauthorized");
         assertThatThrownBy(() -> cri.pullImage(image, null, PULL_TIMEOUT))

@@ -196,14 +196,16 @@ class DockerEngineIT {
 
     @Test
     void wrongPasswordFailsLoginAndPullWithUnauthorized() throws Exception {
+        // A robot of its own: the registry throttles a source after repeated failures for one account.
+        Robot robot = AdminApi.robot(namespace, "wrong-" + unique(), List.of("pull", "push"), List.of("*"), null);
         Path client = docker.clientConfig("wrong-" + unique());
         Commands.Result login = docker.runWithInput(client, "not-the-secret\n",
-                "login", "--username", pusher.username(), "--password-stdin", host);
+                "login", "--username", robot.username(), "--password-stdin", host);
         assertThat(login.exitCode()).as(login.describe()).isNotZero();
         assertThat(login.stderr()).contains("unauthorized");
 
         Files.writeString(client.resolve("config.json"), "{\"auths\":{\"" + host + "\":{\"auth\":\""
-                + base64(pusher.username() + ":not-the-secret") + "\"}}}");
+                + base64(robot.username() + ":not-the-secret") + "\"}}}");
         Commands.Result pull = docker.run(client, "pull", ref("anything", "v1"));
         assertThat(pull.exitCode()).as(pull.describe()).isNotZero();
         assertThat(pull.stderr()).contains("unauthorized");

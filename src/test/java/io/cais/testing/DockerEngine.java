@@ -32,7 +32,8 @@ public final class DockerEngine implements AutoCloseable {
 
     /** Starts dockerd in {@code dir}; fails (never skips) with an install hint when the engine or CLI is missing. */
     public static DockerEngine start(Path dir) throws IOException, InterruptedException {
-        Path dockerd = Commands.require("dockerd", "install the Docker engine with `apt-get install -y docker.io`");
+        Path dockerd = Commands.require("dockerd",
+                "install the Docker engine with `apt-get install -y docker.io` (it lives in /usr/sbin; the tests run it as root)");
         Path docker = Commands.require("docker", "install the Docker CLI with `apt-get install -y docker.io`");
         Files.createDirectories(dir);
         Path socket = dir.resolve("docker.sock");
