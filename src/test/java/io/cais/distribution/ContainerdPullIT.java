@@ -100,8 +100,9 @@ class ContainerdPullIT {
         assertThat(cri.pullImage(image, pullSecret, PULL_TIMEOUT)).isEqualTo(index.image("amd64").config().digest());
 
         Image amd64 = index.image("amd64");
-        List<String> fetched = requests.seen(r -> r.method().equals("GET") && r.status() == 200).stream()
-                .map(r -> r.path().substring(r.path().lastIndexOf('/') + 1)).toList();
+        List<Request> gets = requests.seen(r -> r.method().equals("GET") && r.status() == 200);
+        assertThat(gets).as("with the Secret's robot").allMatch(r -> r.account().equals(pullSecret.username()));
+        List<String> fetched = gets.stream().map(r -> r.path().substring(r.path().lastIndexOf('/') + 1)).toList();
         assertThat(fetched).as("the index, the amd64 manifest, its config and layers; nothing of arm64")
                 .containsExactlyInAnyOrder(index.index().digest(), amd64.manifest().digest(), amd64.config().digest(),
                         amd64.layers().get(0).digest(), amd64.layers().get(1).digest());
