@@ -7,7 +7,6 @@ import io.cais.observability.AuthMetrics;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -16,6 +15,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -65,12 +66,20 @@ public class TokenResource {
         return answer(account, split(scopes), offline && account != null);
     }
 
+    /**
+     * The OAuth2 form. Its body is decoded here rather than by the framework, so that a malformed encoding is the
+     * client's {@code 400}, not a server error.
+     */
     @POST
     @Authorize(Rule.ANYONE)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Map<String, Object> post(@FormParam("grant_type") String grantType, @FormParam("username") String username,
-                                    @FormParam("password") String password, @FormParam("refresh_token") String refreshToken,
-                                    @FormParam("scope") String scope) {
+    public Map<String, Object> post(String body) {
+        Map<String, String> form = form(body);
+        String grantType = form.get("grant_type");
+        String username = form.get("username");
+        String password = form.get("password");
+        String refreshToken = form.get("refresh_token");
+        String scope = form.get("scope");
         Account account = switch (grantType == null ? "" : grantType) {
             case "password" -> authenticator.login(nonNull(username), nonNull(password));
             case "refresh_token" -> authenticator.fromRefreshToken(nonNull(refreshToken)).orElseThrow(() -> {
@@ -81,6 +90,22 @@ public class TokenResource {
         };
         access.identified(account);
         return answer(account, split(scope == null ? List.of() : List.of(scope)), true);
+    }
+
+    /** {@code application/x-www-form-urlencoded}: the first value of each name, UTF-8. */
+    private static Map<String, String> form(String body) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String pair : body == null ? new String[0] : body.split("&")) {
+            int equals = pair.indexOf('=');
+            try {
+                String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+                String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+                values.putIfAbsent(name, value);
+            } catch (IllegalArgumentException e) {
+                throw new RegistryException(ErrorCode.INVALID_REQUEST, "malformed form encoding");
+            }
+        }
+        return values;
     }
 
     private static List<String> split(List<String> values) {

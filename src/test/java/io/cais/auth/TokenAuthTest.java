@@ -170,6 +170,22 @@ class TokenAuthTest {
         }
     }
 
+    /** Malformed bodies at the token endpoint are the client's error, answered with the error JSON. */
+    @Test
+    void malformedTokenRequestsAre4xxWithTheErrorDocument() {
+        String json = "{\"grant_type\":\"password\",\"username\":\"admin\"}";
+        for (var request : List.of(
+                given().contentType("application/x-www-form-urlencoded").body("grant_type=password&password=%s%s%n&username=admin"),
+                given().contentType("application/x-www-form-urlencoded").body("%"),
+                given().contentType("application/x-www-form-urlencoded").body(json),
+                given().contentType("application/json").body(json),
+                given().body(json))) {
+            int status = request.post("/auth/token").then().contentType(org.hamcrest.Matchers.startsWith("application/json"))
+                    .body("errors[0].code", notNullValue()).extract().statusCode();
+            assertThat(status).isBetween(400, 499);
+        }
+    }
+
     /** Hole 2: the anonymous identity is no account name: its tokens carry no subject at all. */
     @Test
     void anonymousTokensCarryNoSubject() {
