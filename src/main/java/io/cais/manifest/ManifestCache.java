@@ -9,6 +9,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,9 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Replicas stay consistent because every change that can alter a resolution notifies all of them on commit
  * (database triggers, {@link io.cais.platform.ChangeListener}), and the replica that made a change evicts at once. While
- * the listener is not connected, changes could be missed, so the cache is bypassed entirely. A read that raced
- * with an eviction must not store what it read: callers take {@link #generation()} before reading the database and
- * {@link #put} stores only if no eviction happened since.
+ * the listener is not connected, changes could be missed, so the cache is bypassed entirely.
+ *
+ * <p>Entries are indexed by repository, and each repository has its own last-change stamp: an eviction touches only
+ * that repository's entries, so steady pushes in one tenant do not stop caching for the others. A read that raced
+ * with an eviction of its repository must not store what it read: callers take {@link #generation()} (a stamp from
+ * one monotonic clock) before reading the database, and {@link #put} stores only if neither the repository (by name
+ * or id) nor the whole cache changed since.
  */
 @ApplicationScoped
 public class ManifestCache implements ChangeSubscriber {
@@ -35,7 +42,15 @@ public class ManifestCache implements ChangeSubscriber {
 
     private final boolean enabled;
     private final Cache<Key, ManifestRecord> entries;
-    private final AtomicLong generation = new AtomicLong();
+    /** The cached keys of each repository, so that evicting one repository never scans the others. */
+    private final Map<String, Set<Key>> byRepository = new ConcurrentHashMap<>();
+    /** Repository ids (what notifications name) to names (what keys hold), for the repositories cached here. */
+    private final Map<Long, String> names = new ConcurrentHashMap<>();
+    /** Stamps of the last change per repository name and per repository id, and of the last reset of everything. */
+    private final Map<String, Long> changedByName = new ConcurrentHashMap<>();
+    private final Map<Long, Long> changedById = new ConcurrentHashMap<>();
+    private final AtomicLong clock = new AtomicLong();
+    private volatile long reset;
     private final Counter hits;
     private final Counter misses;
     private volatile boolean listening;
@@ -48,6 +63,7 @@ public class ManifestCache implements ChangeSubscriber {
                 .weigher((Key key, ManifestRecord record) -> ENTRY_OVERHEAD + key.repository().length()
                         + key.reference().length() + (record.payload() == null ? 0 : record.payload().length))
                 .expireAfterWrite(config.maxAge())
+                .evictionListener((Key key, ManifestRecord record, com.github.benmanes.caffeine.cache.RemovalCause cause) -> unindex(key))
                 .build();
         hits = Counter.builder("cais.manifest.cache.hits")
                 .description("Manifest HEAD/GET answered from this replica's memory").register(registry);
@@ -78,26 +94,48 @@ public class ManifestCache implements ChangeSubscriber {
 
     /** Taken before reading the database; {@link #put} needs it. */
     public long generation() {
-        return generation.get();
+        return clock.get();
     }
 
-    /** Stores what was read, unless something was evicted since {@code readGeneration} was taken. */
+    /** Stores what was read, unless its repository (or everything) changed since {@code readGeneration} was taken. */
     public synchronized void put(Key key, ManifestRecord record, long readGeneration) {
-        if (listening && generation.get() == readGeneration) {
+        if (listening && reset <= readGeneration
+                && changedByName.getOrDefault(key.repository(), 0L) <= readGeneration
+                && changedById.getOrDefault(record.repositoryId(), 0L) <= readGeneration) {
             entries.put(key, record);
+            byRepository.computeIfAbsent(key.repository(), name -> ConcurrentHashMap.newKeySet()).add(key);
+            names.put(record.repositoryId(), key.repository());
         }
     }
 
     /** Forgets the repository's entries: something in it changed (on this replica or, by notification, another). */
     public synchronized void evict(long repositoryId) {
-        generation.incrementAndGet();
-        entries.asMap().values().removeIf(record -> record.repositoryId() == repositoryId);
+        changedById.put(repositoryId, clock.incrementAndGet());
+        String name = names.get(repositoryId);
+        if (name != null) {
+            drop(name);
+        }
     }
 
     /** As {@link #evict(long)}, by name: the replica that made the change knows it by name. */
     public synchronized void evict(String repository) {
-        generation.incrementAndGet();
-        entries.asMap().keySet().removeIf(key -> key.repository().equals(repository));
+        changedByName.put(repository, clock.incrementAndGet());
+        drop(repository);
+    }
+
+    private void drop(String repository) {
+        Set<Key> keys = byRepository.remove(repository);
+        if (keys != null) {
+            entries.invalidateAll(keys);
+        }
+    }
+
+    /** An entry Caffeine dropped for size or age: forget it in the index too. */
+    private void unindex(Key key) {
+        Set<Key> keys = byRepository.get(key.repository());
+        if (keys != null) {
+            keys.remove(key);
+        }
     }
 
     public long size() {
@@ -118,8 +156,7 @@ public class ManifestCache implements ChangeSubscriber {
     /** The listener is connected and listening: start from nothing, since changes may have been missed before. */
     @Override
     public synchronized void listening() {
-        generation.incrementAndGet();
-        entries.invalidateAll();
+        clear();
         listening = enabled;
     }
 
@@ -127,7 +164,15 @@ public class ManifestCache implements ChangeSubscriber {
     @Override
     public synchronized void deaf() {
         listening = false;
-        generation.incrementAndGet();
+        clear();
+    }
+
+    private void clear() {
+        reset = clock.incrementAndGet();
         entries.invalidateAll();
+        byRepository.clear();
+        names.clear();
+        changedByName.clear();
+        changedById.clear();
     }
 }

@@ -106,8 +106,9 @@ public class Manifests {
                 "SELECT digest FROM manifest WHERE repository_id = ? AND digest = ANY (?)", repositoryId,
                 manifest.children());
         if (!missingChildren.isEmpty()) {
-            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "index references manifests unknown to the repository",
-                    Map.of("digests", List.copyOf(missingChildren))).withStatus(400);
+            // The spec's code for a manifest that references content the registry lacks, a child manifest included.
+            throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN, "index references manifests unknown to the repository",
+                    Map.of("digests", List.copyOf(missingChildren)));
         }
     }
 

@@ -7,6 +7,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.postgresql.PGConnection;
@@ -34,6 +35,7 @@ import java.util.Properties;
 public class ChangeListener {
 
     static final String APPLICATION_NAME = "cais-change-listener";
+    private static final String ADDITIONAL_PROPERTIES = "quarkus.datasource.jdbc.additional-jdbc-properties.";
     private static final Logger LOG = Logger.getLogger(ChangeListener.class);
     /** How long to wait for a notification before proving the connection alive with a round trip. */
     private static final int QUIET_MILLIS = 5_000;
@@ -53,6 +55,9 @@ public class ChangeListener {
     @Inject
     @Any
     Instance<ChangeSubscriber> subscribers;
+
+    @Inject
+    Config config;
 
     private final Map<String, ChangeSubscriber> byChannel = new java.util.LinkedHashMap<>();
     private volatile boolean running;
@@ -103,16 +108,33 @@ public class ChangeListener {
     }
 
     private Connection connect() throws SQLException {
-        Properties properties = new Properties();
-        username.ifPresent(user -> PGProperty.USER.set(properties, user));
-        password.ifPresent(secret -> PGProperty.PASSWORD.set(properties, secret));
-        PGProperty.APPLICATION_NAME.set(properties, APPLICATION_NAME);
-        PGProperty.SOCKET_TIMEOUT.set(properties, NETWORK_TIMEOUT_MILLIS / 1000);
+        Properties properties = connectionProperties(config, username, password);
         Connection connection = new org.postgresql.Driver().connect(url, properties);
         if (connection == null) {
             throw new SQLException("not a PostgreSQL JDBC URL: " + url);
         }
         return connection;
+    }
+
+    /**
+     * The datasource's own connection settings — user, password and every
+     * {@code quarkus.datasource.jdbc.additional-jdbc-properties.*} (TLS mode and certificates, timeouts, server
+     * options) — so that the listener reaches the database exactly as the pool does; then its own name and a
+     * socket timeout longer than its quiet period.
+     */
+    static Properties connectionProperties(Config config, Optional<String> username, Optional<String> password) {
+        Properties properties = new Properties();
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith(ADDITIONAL_PROPERTIES)) {
+                config.getOptionalValue(name, String.class)
+                        .ifPresent(value -> properties.setProperty(name.substring(ADDITIONAL_PROPERTIES.length()), value));
+            }
+        }
+        username.ifPresent(user -> PGProperty.USER.set(properties, user));
+        password.ifPresent(secret -> PGProperty.PASSWORD.set(properties, secret));
+        PGProperty.APPLICATION_NAME.set(properties, APPLICATION_NAME);
+        PGProperty.SOCKET_TIMEOUT.set(properties, NETWORK_TIMEOUT_MILLIS / 1000);
+        return properties;
     }
 
     private void listen(Connection connection) throws Exception {

@@ -200,12 +200,12 @@ class ManifestApiTest {
     }
 
     @Test
-    void indexReferencingAnUnknownManifestIsManifestUnknown() {
+    void indexReferencingAnUnknownManifestIsManifestBlobUnknown() {
         String repo = Blobs.repository("index");
         byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":["
                 + descriptor(MediaTypes.OCI_MANIFEST, Blobs.sha256(Blobs.random(9)), 9) + "]}").getBytes(StandardCharsets.UTF_8);
         put(repo, "multi", MediaTypes.OCI_INDEX, index)
-                .then().statusCode(400).body("errors[0].code", equalTo("MANIFEST_UNKNOWN"));
+                .then().statusCode(400).body("errors[0].code", equalTo("MANIFEST_BLOB_UNKNOWN"));
         request().head("/v2/" + repo + "/manifests/multi").then().statusCode(404);
     }
 
