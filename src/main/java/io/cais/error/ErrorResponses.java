@@ -1,5 +1,7 @@
 package io.cais.error;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -59,6 +61,24 @@ public class ErrorResponses {
         String message = status == 404 ? "no such endpoint: " + uri.getPath() : e.getMessage();
         return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
                 .entity(ErrorBody.of(code, message, null)).build();
+    }
+
+    /**
+     * A JSON body that does not parse or does not fit the request's type (admin API). Without this, the JSON
+     * provider's own mappers answer 400 with an empty body or a document of their own instead of the error JSON.
+     */
+    @ServerExceptionMapper
+    public Response unreadableJson(JacksonException e) {
+        return Response.status(400).type(MediaType.APPLICATION_JSON_TYPE)
+                // No detail: the parser's message names Cais' internal classes.
+                .entity(ErrorBody.of(ErrorCode.INVALID_REQUEST, "the request body is not the JSON this endpoint takes",
+                        null)).build();
+    }
+
+    /** The most specific type the JSON provider maps itself; named so that this mapper is the closer match. */
+    @ServerExceptionMapper
+    public Response mismatchedJson(MismatchedInputException e) {
+        return unreadableJson(e);
     }
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
