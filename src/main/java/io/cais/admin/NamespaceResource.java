@@ -1,6 +1,9 @@
 package io.cais.admin;
 
+import io.cais.auth.AccessControl;
 import io.cais.auth.Account;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.cais.tenant.Membership;
@@ -37,7 +40,7 @@ public class NamespaceResource {
     private static final Set<String> ROLES = Set.of("reader", "writer", "admin");
 
     @Inject
-    AdminAccess access;
+    AccessControl access;
 
     public record NamespaceView(String name, String visibility, OffsetDateTime createdAt) {
         static NamespaceView of(Namespace namespace) {
@@ -61,9 +64,9 @@ public class NamespaceResource {
     }
 
     @POST
+    @Authorize(Rule.SERVER_ADMIN)
     @Transactional
     public Response create(NewNamespace body) {
-        access.requireServerAdmin();
         require(body);
         String name = Namespaces.validName(body.name());
         String visibility = visibility(body.visibility() == null ? "private" : body.visibility());
@@ -79,6 +82,7 @@ public class NamespaceResource {
     }
 
     @GET
+    @Authorize(Rule.USER)
     public List<NamespaceView> list() {
         Account user = access.user();
         List<Namespace> namespaces = user.serverAdmin
@@ -89,16 +93,18 @@ public class NamespaceResource {
     }
 
     @GET
+    @Authorize(Rule.NAMESPACE_READER)
     @Path("{namespace}")
     public NamespaceView get(@PathParam("namespace") String name) {
-        return NamespaceView.of(access.requireNamespaceReader(name));
+        return NamespaceView.of(Namespaces.require(name));
     }
 
     @PATCH
+    @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{namespace}")
     @Transactional
     public NamespaceView update(@PathParam("namespace") String name, NamespacePatch body) {
-        Namespace namespace = access.requireNamespaceAdmin(name);
+        Namespace namespace = Namespaces.require(name);
         require(body);
         if (body.visibility() != null) {
             namespace.visibility = visibility(body.visibility());
@@ -108,10 +114,10 @@ public class NamespaceResource {
 
     /** Deletes the namespace with its repositories, robots and memberships; blobs are left to garbage collection. */
     @DELETE
+    @Authorize(Rule.SERVER_ADMIN)
     @Path("{namespace}")
     @Transactional
     public Response delete(@PathParam("namespace") String name) {
-        access.requireServerAdmin();
         Namespace namespace = Namespaces.require(name);
         if (Namespace.LIBRARY.equals(name)) {
             throw new RegistryException(ErrorCode.CONFLICT, "the library namespace cannot be deleted", name);
@@ -123,10 +129,11 @@ public class NamespaceResource {
     }
 
     @GET
+    @Authorize(Rule.NAMESPACE_READER)
     @Path("{namespace}/repositories")
     @SuppressWarnings("unchecked")
     public List<RepositoryView> repositories(@PathParam("namespace") String name) {
-        access.requireNamespaceReader(name);
+        Namespaces.require(name);
         List<Object[]> rows = Panache.getEntityManager().createNativeQuery(
                         "SELECT r.name, (SELECT count(*) FROM tag t WHERE t.repository_id = r.id), "
                                 + "(SELECT coalesce(sum(b.size), 0) FROM repository_blob rb JOIN blob b ON b.digest = rb.digest "
@@ -139,10 +146,11 @@ public class NamespaceResource {
     }
 
     @DELETE
+    @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{namespace}/repositories/{repository: .+}")
     @Transactional
     public Response deleteRepository(@PathParam("namespace") String name, @PathParam("repository") String repository) {
-        access.requireNamespaceAdmin(name);
+        Namespaces.require(name);
         String full = Namespace.LIBRARY.equals(name) && !repository.contains("/") ? repository : name + "/" + repository;
         int deleted = Panache.getEntityManager().createNativeQuery("DELETE FROM repository WHERE name = ?1")
                 .setParameter(1, full).executeUpdate();
@@ -153,19 +161,21 @@ public class NamespaceResource {
     }
 
     @GET
+    @Authorize(Rule.NAMESPACE_READER)
     @Path("{namespace}/members")
     public List<MemberView> members(@PathParam("namespace") String name) {
-        Namespace namespace = access.requireNamespaceReader(name);
+        Namespace namespace = Namespaces.require(name);
         return Membership.<Membership>list("namespaceId", namespace.id).stream()
                 .map(m -> new MemberView(Account.<Account>findById(m.accountId).name, m.role))
                 .sorted(java.util.Comparator.comparing(MemberView::user)).toList();
     }
 
     @PUT
+    @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{namespace}/members/{user}")
     @Transactional
     public MemberView setMember(@PathParam("namespace") String name, @PathParam("user") String userName, MemberRole body) {
-        Namespace namespace = access.requireNamespaceAdmin(name);
+        Namespace namespace = Namespaces.require(name);
         require(body);
         if (body.role() == null || !ROLES.contains(body.role())) {
             throw new RegistryException(ErrorCode.INVALID_REQUEST, "role must be one of reader, writer, admin", body.role());
@@ -185,10 +195,11 @@ public class NamespaceResource {
     }
 
     @DELETE
+    @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{namespace}/members/{user}")
     @Transactional
     public Response removeMember(@PathParam("namespace") String name, @PathParam("user") String userName) {
-        Namespace namespace = access.requireNamespaceAdmin(name);
+        Namespace namespace = Namespaces.require(name);
         long deleted = Membership.delete("namespaceId = ?1 and accountId = (select a.id from Account a where a.name = ?2)",
                 namespace.id, userName);
         if (deleted == 0) {

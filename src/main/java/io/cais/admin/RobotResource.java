@@ -2,9 +2,12 @@ package io.cais.admin;
 
 import io.cais.auth.AccessControl;
 import io.cais.auth.Account;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
 import io.cais.auth.Action;
 import io.cais.auth.CredentialExports;
 import io.cais.auth.Credentials;
+import io.cais.auth.Glob;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.cais.tenant.Namespace;
@@ -45,9 +48,6 @@ public class RobotResource {
     private static final String YAML = "application/yaml";
 
     @Inject
-    AdminAccess admin;
-
-    @Inject
     AccessControl access;
 
     public record NewRobot(String name, List<String> actions, List<String> repositories, OffsetDateTime expiresAt) {
@@ -65,11 +65,12 @@ public class RobotResource {
     }
 
     @POST
+    @Authorize(Rule.NAMESPACE_ADMIN)
     @Transactional
     public Response create(@PathParam("namespace") String namespaceName, NewRobot body,
                            @QueryParam("format") String format, @QueryParam("secretName") String secretName,
                            @QueryParam("secretNamespace") String secretNamespace) {
-        Namespace namespace = admin.requireNamespaceAdmin(namespaceName);
+        Namespace namespace = Namespaces.require(namespaceName);
         NamespaceResource.require(body);
         if (body.name() == null || body.name().length() > 64 || !ROBOT_NAME.matcher(body.name()).matches()) {
             throw new RegistryException(ErrorCode.NAME_INVALID,
@@ -100,28 +101,31 @@ public class RobotResource {
     }
 
     @GET
+    @Authorize(Rule.NAMESPACE_ADMIN)
     public List<RobotView> list(@PathParam("namespace") String namespaceName) {
-        Namespace namespace = admin.requireNamespaceAdmin(namespaceName);
+        Namespace namespace = Namespaces.require(namespaceName);
         return Account.<Account>list("namespaceId = ?1 and kind = 'robot' order by name", namespace.id).stream()
                 .map(RobotView::of).toList();
     }
 
     @DELETE
+    @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{robot}")
     @Transactional
     public Response delete(@PathParam("namespace") String namespaceName, @PathParam("robot") String name) {
-        find(admin.requireNamespaceAdmin(namespaceName), name).delete();
+        find(Namespaces.require(namespaceName), name).delete();
         return Response.noContent().build();
     }
 
     /** A new secret; the old one stops working at once. */
     @POST
+    @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{robot}/secret")
     @Transactional
     public Response rotate(@PathParam("namespace") String namespaceName, @PathParam("robot") String name,
                            @QueryParam("format") String format, @QueryParam("secretName") String secretName,
                            @QueryParam("secretNamespace") String secretNamespace) {
-        Account robot = find(admin.requireNamespaceAdmin(namespaceName), name);
+        Account robot = find(Namespaces.require(namespaceName), name);
         String secret = Credentials.newSecret();
         robot.credentialHash = Credentials.sha256(secret);
         return answer(Response.ok(), robot, secret, format, secretName, secretNamespace);
@@ -130,7 +134,7 @@ public class RobotResource {
     private Response answer(Response.ResponseBuilder response, Account robot, String secret, String format,
                             String secretName, String secretNamespace) {
         String host = registryHost();
-        String name = secretName != null ? secretName : robot.name.replace('+', '-') + "-pull-secret";
+        String name = secretName != null ? secretName : kubernetesName(robot.name) + "-pull-secret";
         if (secretName != null && !Namespaces.NAME.matcher(secretName).matches()) {
             throw new RegistryException(ErrorCode.INVALID_REQUEST, "secretName must be a DNS-1123 name", secretName);
         }
@@ -146,6 +150,11 @@ public class RobotResource {
             default -> throw new RegistryException(ErrorCode.INVALID_REQUEST,
                     "format must be dockerconfigjson or kubernetes-secret", format);
         };
+    }
+
+    /** A robot's name as a DNS-1123 name: {@code +}, {@code _} and runs of separators become one {@code -}. */
+    static String kubernetesName(String robotName) {
+        return robotName.replaceAll("[+_.-]+", "-");
     }
 
     /** host[:port] of the registry, as clients address it. */
@@ -180,6 +189,10 @@ public class RobotResource {
             if (value == null || !REPOSITORY_PATTERN.matcher(value).matches()) {
                 throw new RegistryException(ErrorCode.INVALID_REQUEST,
                         "a repository pattern is a repository path inside the namespace, with * and ? as wildcards", value);
+            }
+            if (Glob.wildcards(value) > Glob.MAX_WILDCARDS) {
+                throw new RegistryException(ErrorCode.INVALID_REQUEST,
+                        "a repository pattern has at most " + Glob.MAX_WILDCARDS + " wildcards", value);
             }
         }
         return List.copyOf(values);

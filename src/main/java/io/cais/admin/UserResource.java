@@ -1,8 +1,10 @@
 package io.cais.admin;
 
+import io.cais.auth.AccessControl;
 import io.cais.auth.Account;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
 import io.cais.auth.Credentials;
-import io.cais.auth.SigningKeys;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -22,10 +24,9 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Users (people) and the server's token signing keys. */
+/** Users: people, who log in with a password. */
 @Path("/api/v1")
 @RunOnVirtualThread
 @Produces(MediaType.APPLICATION_JSON)
@@ -36,10 +37,7 @@ public class UserResource {
     private static final int MIN_PASSWORD = 8;
 
     @Inject
-    AdminAccess access;
-
-    @Inject
-    SigningKeys keys;
+    AccessControl access;
 
     public record NewUser(String name, String password, Boolean admin) {
     }
@@ -50,18 +48,22 @@ public class UserResource {
         }
     }
 
-    public record NewPassword(String password) {
+    /** {@code currentPassword} is required when users change their own password. */
+    public record NewPassword(String password, String currentPassword) {
     }
 
     @POST
+    @Authorize(Rule.SERVER_ADMIN)
     @Path("users")
     @Transactional
     public Response create(NewUser body) {
-        access.requireServerAdmin();
         NamespaceResource.require(body);
         if (body.name() == null || !USER_NAME.matcher(body.name()).matches()) {
             throw new RegistryException(ErrorCode.NAME_INVALID,
                     "a user name is lowercase letters, digits, '.', '_' and '-' (at most 64)", body.name());
+        }
+        if (Account.RESERVED_NAMES.contains(body.name())) {
+            throw new RegistryException(ErrorCode.NAME_INVALID, "'" + body.name() + "' is reserved for a built-in identity", body.name());
         }
         String password = password(body.password());
         if (Account.count("name", body.name()) > 0) {
@@ -78,17 +80,18 @@ public class UserResource {
     }
 
     @GET
+    @Authorize(Rule.SERVER_ADMIN)
     @Path("users")
     public List<UserView> list() {
-        access.requireServerAdmin();
         return Account.<Account>list("kind = 'user' order by name").stream().map(UserView::of).toList();
     }
 
     @DELETE
+    @Authorize(Rule.SERVER_ADMIN)
     @Path("users/{name}")
     @Transactional
     public Response delete(@PathParam("name") String name) {
-        Account caller = access.requireServerAdmin();
+        Account caller = access.user();
         if (caller.name.equals(name)) {
             throw new RegistryException(ErrorCode.CONFLICT, "you cannot delete yourself", name);
         }
@@ -96,26 +99,23 @@ public class UserResource {
         return Response.noContent().build();
     }
 
-    /** A user changes their own password; a server admin anyone's. Sessions on the old password end at once. */
+    /**
+     * A user changes their own password, proving the current one (a stolen session must not become a stolen
+     * account); a server admin resets anyone else's. Sessions on the old password end at once.
+     */
     @PUT
+    @Authorize(Rule.SELF_OR_SERVER_ADMIN)
     @Path("users/{name}/password")
     @Transactional
     public Response changePassword(@PathParam("name") String name, NewPassword body) {
-        Account caller = access.user();
-        if (!caller.serverAdmin && !caller.name.equals(name)) {
-            throw new RegistryException(ErrorCode.DENIED, "you may only change your own password");
-        }
         NamespaceResource.require(body);
-        user(name).credentialHash = Credentials.hashPassword(password(body.password()));
+        Account user = user(name);
+        if (access.user().name.equals(name)
+                && (body.currentPassword() == null || !Credentials.passwordMatches(user.credentialHash, body.currentPassword()))) {
+            throw new RegistryException(ErrorCode.DENIED, "changing your own password needs your current password (currentPassword)");
+        }
+        user.credentialHash = Credentials.hashPassword(password(body.password()));
         return Response.noContent().build();
-    }
-
-    /** Signs new tokens with a fresh key; tokens signed with older keys stay valid until they expire. */
-    @POST
-    @Path("signing-keys")
-    public Response rotateSigningKey() {
-        access.requireServerAdmin();
-        return Response.status(201).entity(Map.of("kid", keys.rotate())).build();
     }
 
     private static Account user(String name) {

@@ -1,13 +1,17 @@
 package io.cais.auth;
 
+import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.cais.observability.AuthMetrics;
 import io.cais.tenant.Namespace;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.UriInfo;
 
 import java.util.EnumSet;
 import java.util.List;
@@ -17,16 +21,18 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The one place that decides whether the current request may act on a repository. Every /v2 endpoint asks it
- * before doing anything. Refusals follow Distribution's token authentication: 401 with a {@code Bearer}
- * challenge (realm, service, scope) when the caller is anonymous or its token lacks a scope it could get, 403
- * DENIED when the caller is known and not allowed.
+ * The one place that decides whether the current request may do what its route declares ({@link Rule}), for the
+ * registry API and the admin API alike. Registry refusals follow Distribution's token authentication: 401 with a
+ * {@code Bearer} challenge (realm, service, scope) when the caller is anonymous or its token lacks a scope it
+ * could get, 403 DENIED when the caller is known and not allowed. The admin API takes only a user's password over
+ * Basic: a registry token grants its {@code access} claim and nothing else.
  */
 @ApplicationScoped
 public class AccessControl {
 
     /** Where the caller of a request is kept in its routing context (the request log reads it too). */
     public static final String CALLER = "cais.caller";
+    private static final String ADMIN_CHALLENGE = "Basic realm=\"cais\"";
 
     @Inject
     CurrentVertxRequest request;
@@ -43,6 +49,26 @@ public class AccessControl {
     @Inject
     AuthMetrics metrics;
 
+    /** Enforces a route's declared rule; path and query parameters name what the rule is about. */
+    void enforce(Rule rule, UriInfo uri) {
+        MultivaluedMap<String, String> path = uri.getPathParameters();
+        switch (rule) {
+            case ANYONE -> {
+            }
+            case AUTHENTICATED -> requireAuthenticated();
+            case CATALOG -> requireCatalog();
+            case REPOSITORY_PULL -> require(repository(path), Action.PULL);
+            case REPOSITORY_PUSH -> require(repository(path), Action.PUSH);
+            case REPOSITORY_DELETE -> require(repository(path), Action.DELETE);
+            case REPOSITORY_UPLOAD -> requireUpload(repository(path), uri.getQueryParameters());
+            case USER -> user();
+            case SELF_OR_SERVER_ADMIN -> requireSelfOrServerAdmin(path.getFirst("name"));
+            case NAMESPACE_READER -> requireNamespace(path.getFirst("namespace"), false);
+            case NAMESPACE_ADMIN -> requireNamespace(path.getFirst("namespace"), true);
+            case SERVER_ADMIN -> requireServerAdmin();
+        }
+    }
+
     /** The caller of the current request, authenticated once per request. */
     public Caller caller() {
         RoutingContext context = request.getCurrent();
@@ -51,33 +77,37 @@ public class AccessControl {
             try {
                 caller = authenticator.authenticate(context.request().getHeader("Authorization"));
             } catch (RegistryException e) {
-                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
-                throw e.withHeaders(Map.of("WWW-Authenticate", challenge(null, "invalid_token")));
+                if (e.code() != ErrorCode.UNAUTHORIZED) {
+                    throw e;
+                }
+                throw e.withHeaders(Map.of("WWW-Authenticate",
+                        isAdminApi(context) ? ADMIN_CHALLENGE : challenge(null, "invalid_token")));
             }
             context.put(CALLER, caller);
         }
         return caller;
     }
 
-    /** For {@code GET /v2/}: any authenticated caller. */
-    public void requireAuthenticated() {
-        if (caller() instanceof Caller.Anonymous) {
-            metrics.failed(AuthMetrics.Failure.UNAUTHENTICATED);
-            throw new RegistryException(ErrorCode.UNAUTHORIZED, "authentication required")
-                    .withHeaders(Map.of("WWW-Authenticate", challenge(null, null)));
-        }
-    }
-
-    public void require(String repository, Action action) {
-        Caller caller = caller();
-        if (!allowed(caller, repository).contains(action)) {
-            throw refusal(caller, repository, action);
-        }
+    /** Records who a route authenticated by itself (the token endpoint's password grant), for the request log. */
+    void identified(Account account) {
+        request.getCurrent().put(CALLER, new Caller.Member(account));
     }
 
     /** Whether the caller may act, without failing (cross-repository mount falls back silently). */
     public boolean allows(String repository, Action action) {
         return allowed(caller(), repository).contains(action);
+    }
+
+    /** The calling user of an admin route (already authorized by its rule). */
+    public Account user() {
+        if (caller() instanceof Caller.Member member && !member.account().isRobot()) {
+            return member.account();
+        }
+        metrics.failed(AuthMetrics.Failure.UNAUTHENTICATED);
+        String message = caller() instanceof Caller.Bearer
+                ? "the admin API takes a user's password over Basic, not registry tokens"
+                : "the admin API needs a user's credentials";
+        throw new RegistryException(ErrorCode.UNAUTHORIZED, message).withHeaders(Map.of("WWW-Authenticate", ADMIN_CHALLENGE));
     }
 
     /** Which repositories the caller may see in the catalog. */
@@ -101,6 +131,88 @@ public class AccessControl {
                 .orElse(false));
     }
 
+    private void requireAuthenticated() {
+        // Any token of ours counts, an anonymous one too: Distribution answers /v2/ to every valid token.
+        if (caller() instanceof Caller.Anonymous) {
+            metrics.failed(AuthMetrics.Failure.UNAUTHENTICATED);
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, "authentication required")
+                    .withHeaders(Map.of("WWW-Authenticate", challenge(null, null)));
+        }
+    }
+
+    /** A token is only good for the catalog when it was issued for {@code registry:catalog:*}. */
+    private void requireCatalog() {
+        if (caller() instanceof Caller.Bearer bearer && bearer.grants().stream()
+                .noneMatch(grant -> Grant.REGISTRY.equals(grant.type()) && Grant.CATALOG.equals(grant.name()))) {
+            metrics.failed(AuthMetrics.Failure.INSUFFICIENT_SCOPE);
+            String scope = "registry:catalog:*";
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, "token lacks the required scope", Map.of("scope", scope))
+                    .withHeaders(Map.of("WWW-Authenticate", challenge(scope, "insufficient_scope")));
+        }
+    }
+
+    private void require(String repository, Action action) {
+        Caller caller = caller();
+        if (!allowed(caller, repository).contains(action)) {
+            throw refusal(caller, repository, action, null);
+        }
+    }
+
+    /**
+     * Push on the target; for a mount, pull on the source too when the caller could have it. Like Distribution, a
+     * caller that lacks either but could obtain both is challenged for both scopes at once, so a client that
+     * follows the challenge mounts; one that may not read the source uploads instead.
+     */
+    private void requireUpload(String repository, MultivaluedMap<String, String> query) {
+        String from = query.getFirst("from");
+        boolean mounting = query.getFirst("mount") != null && query.getFirst("digest") == null
+                && from != null && RepositoryName.isValid(from);
+        Caller caller = caller();
+        if (!allowed(caller, repository).contains(Action.PUSH)) {
+            throw refusal(caller, repository, Action.PUSH, mounting ? from : null);
+        }
+        if (mounting && caller instanceof Caller.Bearer && !allowed(caller, from).contains(Action.PULL)
+                && account(caller).map(who -> permissions.allowed(who, from).contains(Action.PULL)).orElse(false)) {
+            metrics.failed(AuthMetrics.Failure.INSUFFICIENT_SCOPE);
+            String scope = scope(repository, Action.PUSH) + " " + scope(from, Action.PULL);
+            throw new RegistryException(ErrorCode.UNAUTHORIZED, "token lacks the required scope", Map.of("scope", scope))
+                    .withHeaders(Map.of("WWW-Authenticate", challenge(scope, "insufficient_scope")));
+        }
+    }
+
+    private void requireSelfOrServerAdmin(String name) {
+        Account user = user();
+        if (!user.serverAdmin && !user.name.equals(name)) {
+            throw denied("only the user themself or a server administrator may do this");
+        }
+    }
+
+    private void requireNamespace(String name, boolean asAdmin) {
+        Account user = user();
+        Permissions.NamespaceAccess namespace = permissions.namespace(name, user).orElseThrow(() ->
+                new RegistryException(ErrorCode.NOT_FOUND, "namespace '" + name + "' does not exist", name));
+        if (user.serverAdmin || "admin".equals(namespace.role())) {
+            return;
+        }
+        if (asAdmin) {
+            throw denied("you are not an admin of namespace '" + name + "'");
+        }
+        if (namespace.role() == null && !namespace.isPublic()) {
+            throw denied("you are not a member of namespace '" + name + "'");
+        }
+    }
+
+    private void requireServerAdmin() {
+        if (!user().serverAdmin) {
+            throw denied("only a server administrator may do this");
+        }
+    }
+
+    private RegistryException denied(String message) {
+        metrics.failed(AuthMetrics.Failure.DENIED);
+        return new RegistryException(ErrorCode.DENIED, message);
+    }
+
     private Set<Action> allowed(Caller caller, String repository) {
         return switch (caller) {
             case Caller.Anonymous anonymous -> permissions.allowed(null, repository);
@@ -117,16 +229,17 @@ public class AccessControl {
         };
     }
 
+    /** The account behind the caller; none for nobody and for anonymous tokens (which carry no subject). */
     private Optional<Account> account(Caller caller) {
         return switch (caller) {
             case Caller.Anonymous anonymous -> Optional.empty();
             case Caller.Member member -> Optional.of(member.account());
-            case Caller.Bearer bearer -> authenticator.find(bearer.subject());
+            case Caller.Bearer bearer -> bearer.subject() == null ? Optional.empty() : authenticator.find(bearer.subject());
         };
     }
 
-    private RegistryException refusal(Caller caller, String repository, Action action) {
-        String scope = "repository:" + repository + ":" + (action == Action.PUSH ? "pull,push" : action.wire());
+    private RegistryException refusal(Caller caller, String repository, Action action, String mountSource) {
+        String scope = scope(repository, action) + (mountSource == null ? "" : " " + scope(mountSource, Action.PULL));
         Optional<Account> account = account(caller);
         if (account.isEmpty()) {
             // Nobody, or the bearer of an anonymous token: credentials might help, so challenge.
@@ -134,8 +247,7 @@ public class AccessControl {
             return new RegistryException(ErrorCode.UNAUTHORIZED, "authentication required", Map.of("scope", scope))
                     .withHeaders(Map.of("WWW-Authenticate", challenge(scope, null)));
         }
-        if (caller instanceof Caller.Bearer && account.isPresent()
-                && permissions.allowed(account.get(), repository).contains(action)) {
+        if (caller instanceof Caller.Bearer && permissions.allowed(account.get(), repository).contains(action)) {
             // The token was asked for too little: the client fetches one with this scope and retries.
             metrics.failed(AuthMetrics.Failure.INSUFFICIENT_SCOPE);
             return new RegistryException(ErrorCode.UNAUTHORIZED, "token lacks the required scope", Map.of("scope", scope))
@@ -151,6 +263,19 @@ public class AccessControl {
                 Map.of("repository", repository, "action", action.wire()));
     }
 
+    private static String scope(String repository, Action action) {
+        return "repository:" + repository + ":" + (action == Action.PUSH ? "pull,push" : action.wire());
+    }
+
+    private static String repository(MultivaluedMap<String, String> path) {
+        return RepositoryName.require(path.getFirst("name"));
+    }
+
+    private static boolean isAdminApi(RoutingContext context) {
+        String path = context.request().path();
+        return path != null && path.startsWith("/api/");
+    }
+
     /** {@code Bearer realm="<external-url>/auth/token",service="…"[,scope="…"][,error="…"]}. */
     public String challenge(String scope, String error) {
         StringBuilder header = new StringBuilder("Bearer realm=\"").append(externalUrl()).append("/auth/token\",service=\"")
@@ -164,14 +289,20 @@ public class AccessControl {
         return header.toString();
     }
 
-    /** The configured external URL, else the scheme and host this request came to. */
+    /**
+     * The configured external URL, else the scheme and authority this request came to. Behind a proxy that
+     * terminates TLS, Quarkus' forwarded-header support (docs/configuration.md) rewrites both from
+     * {@code Forwarded}/{@code X-Forwarded-*}, and only then. A request without a Host header (HTTP/1.0) gets the
+     * address it arrived at.
+     */
     public String externalUrl() {
         if (config.externalUrl().isPresent()) {
             String url = config.externalUrl().get();
             return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         }
-        var http = request.getCurrent().request();
-        String host = http.getHeader("Host");
-        return http.scheme() + "://" + (host != null ? host : http.authority().toString());
+        HttpServerRequest http = request.getCurrent().request();
+        String authority = http.authority() != null ? http.authority().toString()
+                : http.localAddress().hostAddress() + ":" + http.localAddress().port();
+        return http.scheme() + "://" + authority;
     }
 }

@@ -17,6 +17,8 @@ public class Account extends PanacheEntityBase {
 
     public static final String USER = "user";
     public static final String ROBOT = "robot";
+    /** Names of built-in identities, which no account may take. */
+    public static final java.util.Set<String> RESERVED_NAMES = java.util.Set.of("anonymous");
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)

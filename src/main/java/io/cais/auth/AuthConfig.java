@@ -31,4 +31,26 @@ public interface AuthConfig {
     /** How long a verified user password is remembered, so that bursts of logins do not each cost a bcrypt. */
     @WithDefault("PT1M")
     Duration credentialCacheTtl();
+
+    /** Backoff for failed logins, by client address (see {@link LoginThrottle}). */
+    Throttle throttle();
+
+    interface Throttle {
+
+        /** Failures in a row for one account from one address before that address must wait. */
+        @WithDefault("5")
+        int failures();
+
+        /** Failures (any accounts) from one address before that address must wait for every account. */
+        @WithDefault("50")
+        int sourceFailures();
+
+        /** The first wait; it doubles with every further failure. */
+        @WithDefault("PT1S")
+        Duration initialDelay();
+
+        /** The longest wait. */
+        @WithDefault("PT5M")
+        Duration maxDelay();
+    }
 }

@@ -2,7 +2,9 @@ package io.cais.auth;
 
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.observability.AuthMetrics;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -29,6 +31,21 @@ public class Authenticator {
     @Inject
     AuthConfig config;
 
+    @Inject
+    LoginThrottle throttle;
+
+    @Inject
+    AuthMetrics metrics;
+
+    @Inject
+    CurrentVertxRequest request;
+
+    /** Where the name a failed login tried is kept in the routing context, for the request log. */
+    public static final String ATTEMPTED = "cais.attempted-account";
+
+    /** Compared against for names that do not exist, so that unknown and known names cost the same bcrypt. */
+    private static final String ABSENT_USER_HASH = Credentials.hashPassword(Credentials.newSecret());
+
     private final Map<String, Verified> verifiedPasswords = new ConcurrentHashMap<>();
 
     private record Verified(String credentialHash, Instant until) {
@@ -43,31 +60,67 @@ public class Authenticator {
         String scheme = space < 0 ? authorization : authorization.substring(0, space);
         String value = space < 0 ? "" : authorization.substring(space + 1).trim();
         if (scheme.equalsIgnoreCase("Bearer")) {
-            return tokens.verifyAccess(value)
-                    .map(claims -> (Caller) new Caller.Bearer(claims.subject(), claims.access()))
-                    .orElseThrow(() -> invalid("invalid or expired token"));
+            Optional<Tokens.Claims> claims = tokens.verifyAccess(value);
+            if (claims.isEmpty()) {
+                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
+                throw invalid("invalid or expired token");
+            }
+            return new Caller.Bearer(claims.get().subject(), claims.get().access());
         }
         if (scheme.equalsIgnoreCase("Basic")) {
             String decoded;
             try {
                 decoded = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
+                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
                 throw invalid("malformed Basic credentials");
             }
             int colon = decoded.indexOf(':');
             if (colon < 0) {
+                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
                 throw invalid("malformed Basic credentials");
             }
-            return new Caller.Member(verify(decoded.substring(0, colon), decoded.substring(colon + 1))
-                    .orElseThrow(() -> invalid("invalid username or password")));
+            return new Caller.Member(login(decoded.substring(0, colon), decoded.substring(colon + 1)));
         }
+        metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
         throw invalid("unsupported authorization scheme");
     }
 
+    /**
+     * A login with a name and a password or robot secret, from Basic or the OAuth2 password grant: throttled by
+     * client address ({@link LoginThrottle}), counted and remembered for the request log when it fails.
+     */
+    public Account login(String name, String secret) {
+        String source = clientAddress();
+        throttle.check(source, name);
+        Optional<Account> account = verify(name, secret);
+        if (account.isPresent()) {
+            throttle.succeeded(source, name);
+            return account.get();
+        }
+        throttle.failed(source, name);
+        metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
+        request.getCurrent().put(ATTEMPTED, name);
+        throw invalid("invalid username or password");
+    }
+
+    /** The client's address: the peer, or what a trusted proxy forwarded when forwarding is configured. */
+    private String clientAddress() {
+        var address = request.getCurrent().request().remoteAddress();
+        return address == null ? "-" : address.hostAddress();
+    }
+
     /** The account when the name and password (or robot secret) are right and the account is usable. */
-    public Optional<Account> verify(String name, String secret) {
+    private Optional<Account> verify(String name, String secret) {
         Account account = find(name).orElse(null);
-        if (account == null || !usable(account)) {
+        if (account == null) {
+            // Spend what a known name costs, so that response times do not tell which names exist.
+            if (name.indexOf('+') < 0) {
+                Credentials.passwordMatches(ABSENT_USER_HASH, secret);
+            }
+            return Optional.empty();
+        }
+        if (!usable(account)) {
             return Optional.empty();
         }
         if (account.isRobot()) {
@@ -97,6 +150,7 @@ public class Authenticator {
                         .filter(account -> Credentials.fingerprint(account.credentialHash).equals(claims.fingerprint())));
     }
 
+    /** The account of that name, if any. */
     public Optional<Account> find(String name) {
         return QuarkusTransaction.joiningExisting().call(() -> Account.<Account>find("name", name).firstResultOptional());
     }

@@ -22,11 +22,14 @@ public sealed interface Caller {
         }
     }
 
-    /** Authenticated with a bearer token: exactly the access the token grants, nothing looked up. */
+    /**
+     * Authenticated with a bearer token: exactly the access the token grants, nothing looked up. An anonymous
+     * token has no subject ({@code null}), so no account name, whatever accounts exist, can stand for it.
+     */
     record Bearer(String subject, List<Grant> grants) implements Caller {
         @Override
         public String name() {
-            return subject;
+            return subject == null ? "anonymous" : subject;
         }
     }
 }

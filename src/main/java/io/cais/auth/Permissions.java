@@ -1,5 +1,7 @@
 package io.cais.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.agroal.api.AgroalDataSource;
 import io.cais.tenant.Namespace;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,7 +15,7 @@ import java.time.OffsetDateTime;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
+import java.util.List;
 
 /**
  * The rules: what an account (or nobody) may do to a repository. Server admins: everything in existing
@@ -105,25 +107,18 @@ public class Permissions {
     /** Whether the repository (inside its namespace) matches one of a robot's comma-separated patterns. */
     static boolean matchesAny(String patterns, String namespace, String repository) {
         String inside = repository.startsWith(namespace + "/") ? repository.substring(namespace.length() + 1) : repository;
-        for (String pattern : patterns.split(",")) {
-            String trimmed = pattern.trim();
-            if (!trimmed.isEmpty() && glob(trimmed).matcher(inside).matches()) {
+        for (Glob glob : GLOBS.get(patterns, Permissions::parse)) {
+            if (glob.matches(inside)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** {@code *} matches any run of characters (slashes included), {@code ?} one character. */
-    static Pattern glob(String pattern) {
-        StringBuilder regex = new StringBuilder();
-        for (char c : pattern.toCharArray()) {
-            regex.append(switch (c) {
-                case '*' -> ".*";
-                case '?' -> ".";
-                default -> Pattern.quote(String.valueOf(c));
-            });
-        }
-        return Pattern.compile(regex.toString());
+    /** Robots' pattern lists, parsed once: matching runs on every request a robot makes. */
+    private static final Cache<String, List<Glob>> GLOBS = Caffeine.newBuilder().maximumSize(10_000).build();
+
+    private static List<Glob> parse(String patterns) {
+        return java.util.Arrays.stream(patterns.split(",")).map(String::trim).filter(p -> !p.isEmpty()).map(Glob::parse).toList();
     }
 }

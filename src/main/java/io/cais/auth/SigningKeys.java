@@ -1,6 +1,7 @@
 package io.cais.auth;
 
 import io.agroal.api.AgroalDataSource;
+import io.cais.platform.ChangeSubscriber;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -10,6 +11,7 @@ import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
@@ -17,66 +19,170 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ES256 key pairs that sign tokens, kept in PostgreSQL so that every replica signs and verifies with the
  * same keys. The first replica to start creates one; {@link #rotate} adds a newer one, which signs from then on,
- * while older keys keep verifying the tokens they signed.
+ * while older keys keep verifying the tokens they signed until {@link #delete}d.
+ *
+ * <p>Each replica remembers the keys, and forgets them whenever any replica (or an operator's SQL) adds or
+ * deletes one: the V5 trigger notifies every replica through {@link io.cais.platform.ChangeListener}. While that
+ * listener is not connected, nothing is remembered: every signature and verification reads the database, so a
+ * deleted key is refused at once even then. {@link #generation()} tells caches of verified tokens when to forget.
  */
 @ApplicationScoped
-public class SigningKeys {
+public class SigningKeys implements ChangeSubscriber {
 
     public static final String ALGORITHM = "ES256";
+    static final String CHANNEL = "cais_signing_key_change";
 
     public record SigningKey(String kid, PrivateKey privateKey, PublicKey publicKey) {
+    }
+
+    /** What the admin API shows of a key: never its private part. */
+    public record KeyInfo(String kid, String algorithm, OffsetDateTime createdAt) {
     }
 
     @Inject
     AgroalDataSource dataSource;
 
     private final Map<String, PublicKey> verificationKeys = new ConcurrentHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
     private volatile SigningKey current;
+    private volatile boolean trusted;
 
     /** The key to sign with: the newest one, created on first use when there is none. */
     public SigningKey current() {
-        SigningKey key = current;
-        if (key == null) {
-            key = newest().orElseGet(() -> {
-                insert(generate());
-                return newest().orElseThrow();
-            });
-            current = key;
+        SigningKey key = trusted ? current : null;
+        if (key != null) {
+            return key;
         }
-        return key;
+        long seen = generation.get();
+        SigningKey fresh = newest().orElseGet(() -> {
+            insert(generate());
+            return newest().orElseThrow();
+        });
+        remember(seen, () -> current = fresh);
+        return fresh;
     }
 
-    /** A key that may verify a token, by its id; looked up in the database when this node has not seen it. */
+    /** A key that may verify a token, by its id; looked up in the database when this node does not know it. */
     public Optional<PublicKey> verificationKey(String kid) {
-        PublicKey key = verificationKeys.get(kid);
+        PublicKey key = trusted ? verificationKeys.get(kid) : null;
         if (key == null) {
+            long seen = generation.get();
             key = load(kid).orElse(null);
             if (key != null) {
-                verificationKeys.put(kid, key);
+                PublicKey loaded = key;
+                remember(seen, () -> verificationKeys.put(kid, loaded));
             }
         }
         return Optional.ofNullable(key);
     }
 
-    /** Creates a newer key; it signs from now on, on every replica once their cached key is refreshed. */
+    /** Changes whenever what this replica remembers of the keys may be wrong; caches of verified tokens compare it. */
+    public long generation() {
+        return trusted ? generation.get() : -1;
+    }
+
+    /** Creates a newer key; it signs from now on, on every replica. */
     public String rotate() {
         SigningKey key = generate();
         insert(key);
-        current = null;
+        forget();
         return key.kid();
     }
 
-    /** Forgets the cached signing key, so the newest one is read again (after another replica rotated). */
-    public void refresh() {
+    /** Deletes a key: tokens it signed stop verifying at once, on every replica. False when there is no such key. */
+    public boolean delete(String kid) {
+        boolean deleted = update("DELETE FROM signing_key WHERE kid = ?", kid) > 0;
+        forget();
+        return deleted;
+    }
+
+    public List<KeyInfo> list() {
+        String sql = "SELECT kid, algorithm, created_at FROM signing_key ORDER BY created_at DESC, kid";
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql);
+             ResultSet rows = statement.executeQuery()) {
+            List<KeyInfo> keys = new ArrayList<>();
+            while (rows.next()) {
+                keys.add(new KeyInfo(rows.getString(1), rows.getString(2), rows.getObject(3, OffsetDateTime.class)));
+            }
+            return keys;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read signing keys", e);
+        }
+    }
+
+    /** The public keys as a JSON Web Key Set (RFC 7517): for anyone who verifies Cais tokens. */
+    public List<Map<String, String>> publicKeySet() {
+        String sql = "SELECT kid, public_key FROM signing_key WHERE algorithm = ? ORDER BY created_at DESC, kid";
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, ALGORITHM);
+            List<Map<String, String>> keys = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    ECPublicKey key = (ECPublicKey) decodePublic(rows.getBytes(2));
+                    keys.add(Map.of("kty", "EC", "crv", "P-256", "use", "sig", "alg", ALGORITHM, "kid", rows.getString(1),
+                            "x", coordinate(key.getW().getAffineX()), "y", coordinate(key.getW().getAffineY())));
+                }
+            }
+            return keys;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read signing keys", e);
+        }
+    }
+
+    @Override
+    public String channel() {
+        return CHANNEL;
+    }
+
+    @Override
+    public void notified(String kid) {
+        forget();
+    }
+
+    @Override
+    public synchronized void listening() {
+        forget();
+        trusted = true;
+    }
+
+    @Override
+    public synchronized void deaf() {
+        trusted = false;
+        forget();
+    }
+
+    /** Keeps what was read only if nothing changed since it was read: a racing change must not be undone. */
+    private synchronized void remember(long seen, Runnable store) {
+        if (trusted && generation.get() == seen) {
+            store.run();
+        }
+    }
+
+    private synchronized void forget() {
+        generation.incrementAndGet();
         current = null;
+        verificationKeys.clear();
+    }
+
+    /** A P-256 coordinate as JWK wants it: exactly 32 big-endian bytes, base64url without padding. */
+    private static String coordinate(java.math.BigInteger value) {
+        byte[] bytes = value.toByteArray();
+        byte[] fixed = new byte[32];
+        int length = Math.min(bytes.length, 32);
+        System.arraycopy(bytes, bytes.length - length, fixed, 32 - length, length);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(fixed);
     }
 
     private static SigningKey generate() {
@@ -106,6 +212,15 @@ public class SigningKeys {
         }
     }
 
+    private int update(String sql, String kid) {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, kid);
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot change signing keys", e);
+        }
+    }
+
     private Optional<SigningKey> newest() {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(
@@ -116,11 +231,9 @@ public class SigningKeys {
                 if (!row.next()) {
                     return Optional.empty();
                 }
-                KeyFactory factory = KeyFactory.getInstance("EC");
-                PublicKey publicKey = factory.generatePublic(new X509EncodedKeySpec(row.getBytes(3)));
-                verificationKeys.put(row.getString(1), publicKey);
+                PublicKey publicKey = decodePublic(row.getBytes(3));
                 return Optional.of(new SigningKey(row.getString(1),
-                        factory.generatePrivate(new PKCS8EncodedKeySpec(row.getBytes(2))), publicKey));
+                        KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(row.getBytes(2))), publicKey));
             }
         } catch (Exception e) {
             throw new IllegalStateException("cannot read signing keys", e);
@@ -134,12 +247,14 @@ public class SigningKeys {
             statement.setString(1, kid);
             statement.setString(2, ALGORITHM);
             try (ResultSet row = statement.executeQuery()) {
-                return row.next()
-                        ? Optional.of(KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(row.getBytes(1))))
-                        : Optional.empty();
+                return row.next() ? Optional.of(decodePublic(row.getBytes(1))) : Optional.empty();
             }
         } catch (Exception e) {
             throw new IllegalStateException("cannot read signing keys", e);
         }
+    }
+
+    private static PublicKey decodePublic(byte[] encoded) throws Exception {
+        return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(encoded));
     }
 }

@@ -7,7 +7,6 @@ import io.cais.observability.AuthMetrics;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -16,6 +15,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -40,6 +41,9 @@ public class TokenResource {
     Authenticator authenticator;
 
     @Inject
+    AccessControl access;
+
+    @Inject
     Permissions permissions;
 
     @Inject
@@ -48,32 +52,72 @@ public class TokenResource {
     @Inject
     AuthMetrics metrics;
 
+    /** Scopes may come as repeated {@code scope} parameters, space-separated in one, or both. */
     @GET
+    @Authorize(Rule.ANYONE)
     public Map<String, Object> get(@HeaderParam("Authorization") String authorization,
                                    @QueryParam("scope") List<String> scopes,
                                    @QueryParam("offline_token") boolean offline) {
-        Caller caller = authenticator.authenticate(authorization);
+        Caller caller = access.caller();
         if (caller instanceof Caller.Bearer) {
             throw new RegistryException(ErrorCode.UNAUTHORIZED, "use Basic credentials or none to obtain a token");
         }
         Account account = caller instanceof Caller.Member member ? member.account() : null;
-        return answer(account, scopes == null ? List.of() : scopes, offline && account != null);
+        return answer(account, split(scopes), offline && account != null);
     }
 
+    /**
+     * The OAuth2 form. Its body is decoded here rather than by the framework, so that a malformed encoding is the
+     * client's {@code 400}, not a server error.
+     */
     @POST
+    @Authorize(Rule.ANYONE)
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Map<String, Object> post(@FormParam("grant_type") String grantType, @FormParam("username") String username,
-                                    @FormParam("password") String password, @FormParam("refresh_token") String refreshToken,
-                                    @FormParam("scope") String scope) {
+    public Map<String, Object> post(String body) {
+        Map<String, String> form = form(body);
+        String grantType = form.get("grant_type");
+        String username = form.get("username");
+        String password = form.get("password");
+        String refreshToken = form.get("refresh_token");
+        String scope = form.get("scope");
         Account account = switch (grantType == null ? "" : grantType) {
-            case "password" -> authenticator.verify(nonNull(username), nonNull(password))
-                    .orElseThrow(() -> new RegistryException(ErrorCode.UNAUTHORIZED, "invalid username or password"));
-            case "refresh_token" -> authenticator.fromRefreshToken(nonNull(refreshToken))
-                    .orElseThrow(() -> new RegistryException(ErrorCode.UNAUTHORIZED, "invalid or revoked refresh token"));
+            case "password" -> authenticator.login(nonNull(username), nonNull(password));
+            case "refresh_token" -> authenticator.fromRefreshToken(nonNull(refreshToken)).orElseThrow(() -> {
+                metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
+                return new RegistryException(ErrorCode.UNAUTHORIZED, "invalid or revoked refresh token");
+            });
             default -> throw new RegistryException(ErrorCode.UNSUPPORTED, "unsupported grant_type", grantType).withStatus(400);
         };
-        List<String> scopes = scope == null || scope.isBlank() ? List.of() : List.of(scope.trim().split("\\s+"));
-        return answer(account, scopes, true);
+        access.identified(account);
+        return answer(account, split(scope == null ? List.of() : List.of(scope)), true);
+    }
+
+    /** {@code application/x-www-form-urlencoded}: the first value of each name, UTF-8. */
+    private static Map<String, String> form(String body) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String pair : body == null ? new String[0] : body.split("&")) {
+            int equals = pair.indexOf('=');
+            try {
+                String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+                String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+                values.putIfAbsent(name, value);
+            } catch (IllegalArgumentException e) {
+                throw new RegistryException(ErrorCode.INVALID_REQUEST, "malformed form encoding");
+            }
+        }
+        return values;
+    }
+
+    private static List<String> split(List<String> values) {
+        List<String> scopes = new ArrayList<>();
+        for (String value : values == null ? List.<String>of() : values) {
+            for (String scope : value.trim().split("\\s+")) {
+                if (!scope.isEmpty()) {
+                    scopes.add(scope);
+                }
+            }
+        }
+        return scopes;
     }
 
     private Map<String, Object> answer(Account account, List<String> scopes, boolean withRefreshToken) {
@@ -81,7 +125,7 @@ public class TokenResource {
         for (String scope : scopes) {
             grant(account, scope).ifPresent(grants::add);
         }
-        Tokens.Issued issued = tokens.issueAccess(account == null ? "anonymous" : account.name, grants);
+        Tokens.Issued issued = tokens.issueAccess(account == null ? null : account.name, grants);
         metrics.tokenIssued();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", issued.token());

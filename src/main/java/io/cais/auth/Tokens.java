@@ -1,99 +1,121 @@
 package io.cais.auth;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.jose4j.jwa.AlgorithmConstraints;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.NumericDate;
+import org.jose4j.jwt.consumer.InvalidJwtException;
+import org.jose4j.jwt.consumer.JwtConsumer;
+import org.jose4j.jwt.consumer.JwtConsumerBuilder;
+import org.jose4j.lang.JoseException;
+import org.jose4j.lang.UnresolvableKeyException;
 
-import java.nio.charset.StandardCharsets;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Bearer tokens as Distribution's token authentication describes them: JWTs signed with ES256, carrying the
- * granted {@code access}. Verification accepts exactly ES256 with a known key id — never {@code none}, never
- * another algorithm — and checks issuer, audience and lifetime.
+ * Bearer tokens as Distribution's token authentication describes them: JWTs signed with ES256 (jose4j), carrying
+ * the granted {@code access}. Verification accepts exactly ES256 with a known key id — never {@code none}, never
+ * another algorithm — and checks issuer, audience, lifetime and what the token is for ({@code use}: an access
+ * token is no refresh token and the other way round).
  */
 @ApplicationScoped
 public class Tokens {
 
-    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
-    private static final String SIGNATURE = "SHA256withECDSAinP1363Format";
     private static final String ACCESS = "access";
     private static final String REFRESH = "refresh";
     private static final int VERIFIED_CACHE_SIZE = 10_000;
+    /** Replicas' clocks differ a little; a token must not be refused for that. */
+    private static final int CLOCK_SKEW_SECONDS = 30;
+    private static final AlgorithmConstraints ONLY_ES256 =
+            new AlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
 
-    private final java.util.Map<String, Claims> verified = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+    private final SigningKeys keys;
+    private final AuthConfig config;
+    private final JwtConsumer consumer;
 
-    @Inject
-    SigningKeys keys;
-
-    @Inject
-    AuthConfig config;
-
-    @Inject
-    ObjectMapper json;
-
-    /** What a verified token says. {@code fingerprint} is set on refresh tokens only. */
+    /** What a verified token says. {@code subject} is null for anonymous tokens; {@code fingerprint} is set on refresh tokens only. */
     public record Claims(String subject, List<Grant> access, Instant expiresAt, String fingerprint) {
     }
 
     public record Issued(String token, Instant issuedAt, long expiresIn) {
     }
 
+    /** A verified token, valid while the keys are as they were when it was verified. */
+    private record Verified(Claims claims, long keyGeneration) {
+    }
+
+    @Inject
+    Tokens(SigningKeys keys, AuthConfig config) {
+        this.keys = keys;
+        this.config = config;
+        this.consumer = new JwtConsumerBuilder()
+                .setJwsAlgorithmConstraints(ONLY_ES256)
+                .setVerificationKeyResolver((jws, nested) -> keys.verificationKey(jws.getKeyIdHeaderValue())
+                        .orElseThrow(() -> new UnresolvableKeyException("unknown key id")))
+                .setExpectedIssuer(config.service())
+                .setExpectedAudience(config.service())
+                .setRequireExpirationTime()
+                .setAllowedClockSkewInSeconds(CLOCK_SKEW_SECONDS)
+                .build();
+    }
+
+    /** An access token; {@code subject} null for an anonymous one, which then carries no {@code sub} at all. */
     public Issued issueAccess(String subject, List<Grant> grants) {
         Instant now = Instant.now();
-        ObjectNode claims = claims(subject, now, config.tokenLifetime().toSeconds(), ACCESS);
-        ArrayNode access = claims.putArray("access");
+        JwtClaims claims = claims(subject, now, config.tokenLifetime().toSeconds(), ACCESS);
+        List<Map<String, Object>> access = new ArrayList<>();
         for (Grant grant : grants) {
-            ArrayNode actions = access.addObject().put("type", grant.type()).put("name", grant.name()).putArray("actions");
-            if (grant.type().equals(Grant.REGISTRY)) {
-                actions.add("*");
-            } else {
-                grant.actions().stream().sorted().forEach(a -> actions.add(a.wire()));
-            }
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("type", grant.type());
+            entry.put("name", grant.name());
+            entry.put("actions", grant.type().equals(Grant.REGISTRY) ? List.of("*")
+                    : grant.actions().stream().sorted().map(Action::wire).toList());
+            access.add(entry);
         }
+        claims.setClaim("access", access);
         return new Issued(sign(claims), now, config.tokenLifetime().toSeconds());
     }
 
     /** A refresh token for the OAuth2 flow; bound to the account's current credential by its fingerprint. */
     public Issued issueRefresh(String subject, String fingerprint) {
         Instant now = Instant.now();
-        ObjectNode claims = claims(subject, now, config.refreshTokenLifetime().toSeconds(), REFRESH);
-        claims.put("cfp", fingerprint);
+        JwtClaims claims = claims(subject, now, config.refreshTokenLifetime().toSeconds(), REFRESH);
+        claims.setClaim("cfp", fingerprint);
         return new Issued(sign(claims), now, config.refreshTokenLifetime().toSeconds());
     }
 
     /**
      * Verifies an access token. A kubelet presents the same token for every request of a pull, and an ECDSA
      * verification costs far more than the rest of a manifest HEAD, so verified tokens are remembered until they
-     * expire (bounded: the cache is dropped when full).
+     * expire, or until any signing key is added or deleted (bounded: the cache is dropped when full). While the
+     * keys cannot be trusted (their change listener is down), nothing is remembered.
      */
     public Optional<Claims> verifyAccess(String token) {
-        Claims cached = verified.get(token);
+        long keyGeneration = keys.generation();
+        Verified cached = verified.get(token);
         if (cached != null) {
-            if (cached.expiresAt().isAfter(Instant.now())) {
-                return Optional.of(cached);
+            if (cached.keyGeneration() == keyGeneration && cached.claims().expiresAt().isAfter(Instant.now())) {
+                return Optional.of(cached.claims());
             }
             verified.remove(token);
-            return Optional.empty();
         }
         Optional<Claims> claims = verify(token, ACCESS);
-        claims.ifPresent(c -> {
+        if (claims.isPresent() && keyGeneration >= 0) {
             if (verified.size() >= VERIFIED_CACHE_SIZE) {
                 verified.clear();
             }
-            verified.put(token, c);
-        });
+            verified.put(token, new Verified(claims.get(), keyGeneration));
+        }
         return claims;
     }
 
@@ -101,72 +123,57 @@ public class Tokens {
         return verify(token, REFRESH);
     }
 
-    private ObjectNode claims(String subject, Instant now, long lifetime, String use) {
-        return json.createObjectNode()
-                .put("iss", config.service())
-                .put("sub", subject)
-                .put("aud", config.service())
-                .put("iat", now.getEpochSecond())
-                .put("nbf", now.getEpochSecond() - 5)
-                .put("exp", now.getEpochSecond() + lifetime)
-                .put("jti", UUID.randomUUID().toString())
-                .put("use", use);
+    private JwtClaims claims(String subject, Instant now, long lifetime, String use) {
+        JwtClaims claims = new JwtClaims();
+        claims.setIssuer(config.service());
+        if (subject != null) {
+            claims.setSubject(subject);
+        }
+        claims.setAudience(config.service());
+        claims.setIssuedAt(NumericDate.fromSeconds(now.getEpochSecond()));
+        claims.setNotBefore(NumericDate.fromSeconds(now.getEpochSecond() - 5));
+        claims.setExpirationTime(NumericDate.fromSeconds(now.getEpochSecond() + lifetime));
+        claims.setGeneratedJwtId();
+        claims.setClaim("use", use);
+        return claims;
     }
 
-    private String sign(ObjectNode claims) {
+    private String sign(JwtClaims claims) {
         SigningKeys.SigningKey key = keys.current();
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setPayload(claims.toJson());
+        jws.setKey(key.privateKey());
+        jws.setKeyIdHeaderValue(key.kid());
+        jws.setHeader("typ", "JWT");
+        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
         try {
-            ObjectNode header = json.createObjectNode().put("typ", "JWT").put("alg", SigningKeys.ALGORITHM).put("kid", key.kid());
-            String signingInput = B64.encodeToString(json.writeValueAsBytes(header)) + "."
-                    + B64.encodeToString(json.writeValueAsBytes(claims));
-            Signature signature = Signature.getInstance(SIGNATURE);
-            signature.initSign(key.privateKey());
-            signature.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-            return signingInput + "." + B64.encodeToString(signature.sign());
-        } catch (Exception e) {
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
             throw new IllegalStateException("cannot sign token", e);
         }
     }
 
     private Optional<Claims> verify(String token, String use) {
         try {
-            String[] parts = token.split("\\.", -1);
-            if (parts.length != 3) {
-                return Optional.empty();
-            }
-            JsonNode header = json.readTree(B64D.decode(parts[0]));
-            if (!SigningKeys.ALGORITHM.equals(header.path("alg").asText()) || !header.path("kid").isTextual()) {
-                return Optional.empty();
-            }
-            Optional<PublicKey> key = keys.verificationKey(header.get("kid").asText());
-            if (key.isEmpty()) {
-                return Optional.empty();
-            }
-            Signature signature = Signature.getInstance(SIGNATURE);
-            signature.initVerify(key.get());
-            signature.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-            if (!signature.verify(B64D.decode(parts[2]))) {
-                return Optional.empty();
-            }
-            JsonNode claims = json.readTree(B64D.decode(parts[1]));
-            long now = Instant.now().getEpochSecond();
-            if (!config.service().equals(claims.path("iss").asText()) || !config.service().equals(claims.path("aud").asText())
-                    || !use.equals(claims.path("use").asText()) || claims.path("exp").asLong(0) <= now
-                    || claims.path("nbf").asLong(Long.MAX_VALUE) > now + 60) {
+            JwtClaims claims = consumer.processToClaims(token);
+            if (!use.equals(claims.getClaimValue("use"))) {
                 return Optional.empty();
             }
             List<Grant> grants = new ArrayList<>();
-            for (JsonNode entry : claims.path("access")) {
-                List<String> actions = new ArrayList<>();
-                entry.path("actions").forEach(a -> actions.add(a.asText()));
-                grants.add(new Grant(entry.path("type").asText(), entry.path("name").asText(),
-                        Action.parseList(String.join(",", actions))));
+            Object access = claims.getClaimValue("access");
+            if (access instanceof List<?> entries) {
+                for (Object entry : entries) {
+                    if (entry instanceof Map<?, ?> grant && grant.get("actions") instanceof List<?> actions) {
+                        grants.add(new Grant(String.valueOf(grant.get("type")), String.valueOf(grant.get("name")),
+                                Action.parseList(String.join(",", actions.stream().map(String::valueOf).toList()))));
+                    }
+                }
             }
-            return Optional.of(new Claims(claims.path("sub").asText(), List.copyOf(grants),
-                    Instant.ofEpochSecond(claims.path("exp").asLong()),
-                    claims.hasNonNull("cfp") ? claims.get("cfp").asText() : null));
-        } catch (Exception e) {
-            // Malformed base64, JSON or signature: not a token of ours.
+            return Optional.of(new Claims(claims.getSubject(), List.copyOf(grants),
+                    Instant.ofEpochSecond(claims.getExpirationTime().getValue()),
+                    claims.getClaimValueAsString("cfp")));
+        } catch (InvalidJwtException | org.jose4j.jwt.MalformedClaimException e) {
+            // Not a token of ours, expired, tampered, or signed with an unknown or deleted key.
             return Optional.empty();
         }
     }

@@ -1,7 +1,7 @@
 package io.cais.distribution;
 
-import io.cais.auth.AccessControl;
-import io.cais.auth.Action;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
 import io.cais.content.Digest;
 import io.cais.content.RepositoryName;
 import io.cais.error.Dependency;
@@ -43,9 +43,6 @@ public class BlobResource {
     private static final int RELAY_BUFFER = 64 * 1024;
 
     @Inject
-    AccessControl access;
-
-    @Inject
     BlobLinks links;
 
     @Inject
@@ -58,21 +55,21 @@ public class BlobResource {
     Outages outages;
 
     @HEAD
+    @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/blobs/{digest: [^/]+}")
     public Response head(@PathParam("name") String name, @PathParam("digest") String digestParam) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PULL);
         Digest digest = Digest.parse(digestParam);
         long size = linkedSize(repository, digest);
         return blobHeaders(Response.ok(), digest, size).build();
     }
 
     @GET
+    @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/blobs/{digest: [^/]+}")
     public Response get(@PathParam("name") String name, @PathParam("digest") String digestParam,
                         @HeaderParam("Range") String rangeHeader, @Context HttpServerResponse httpResponse) throws IOException {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PULL);
         Digest digest = Digest.parse(digestParam);
         long size = linkedSize(repository, digest);
         Optional<URI> redirect = store.redirect(digest);
@@ -98,10 +95,10 @@ public class BlobResource {
     }
 
     @DELETE
+    @Authorize(Rule.REPOSITORY_DELETE)
     @Path("{name: .+}/blobs/{digest: [^/]+}")
     public Response delete(@PathParam("name") String name, @PathParam("digest") String digestParam) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.DELETE);
         Digest digest = Digest.parse(digestParam);
         if (!links.unlink(repository, digest)) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to repository", digest.toString());

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cais.auth.AccessControl;
-import io.cais.auth.Action;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
 import io.cais.content.Digest;
 import io.cais.content.MediaTypes;
 import io.cais.content.RepositoryName;
@@ -45,10 +46,10 @@ public class ListingResource {
     ObjectMapper json;
 
     @GET
+    @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/tags/list")
     public Response tags(@PathParam("name") String name, @QueryParam("n") String n, @QueryParam("last") String last) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PULL);
         int limit = Paging.limit(n, config.maxPageSize());
         Page<String> page = listings.tags(repository, last, limit).orElseThrow(() ->
                 new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry", repository));
@@ -58,6 +59,7 @@ public class ListingResource {
     }
 
     @GET
+    @Authorize(Rule.CATALOG)
     @Path("_catalog")
     public Response catalog(@QueryParam("n") String n, @QueryParam("last") String last) {
         int limit = Paging.limit(n, config.maxPageSize());
@@ -72,12 +74,12 @@ public class ListingResource {
      * Annotations and artifact types are carried over from the referring manifests.
      */
     @GET
+    @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/referrers/{digest: [^/]+}")
     public Response referrers(@PathParam("name") String name, @PathParam("digest") String digestParam,
                               @QueryParam("artifactType") String artifactType, @QueryParam("n") String n,
                               @QueryParam("last") String last) throws IOException {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PULL);
         Digest subject = Digest.parse(digestParam);
         int limit = Paging.limit(n, config.maxPageSize());
         Page<Listings.Referrer> page = listings.referrers(repository, subject, artifactType, last, limit);

@@ -1,7 +1,7 @@
 package io.cais.distribution;
 
-import io.cais.auth.AccessControl;
-import io.cais.auth.Action;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
 import io.cais.content.Reference;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
@@ -32,9 +32,6 @@ import java.util.Map;
 public class ManifestResource {
 
     @Inject
-    AccessControl access;
-
-    @Inject
     ManifestLookup lookup;
 
     @Inject
@@ -44,6 +41,7 @@ public class ManifestResource {
     DistributionConfig config;
 
     @HEAD
+    @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response head(@PathParam("name") String name, @PathParam("reference") String reference,
                          @HeaderParam("Cache-Control") String cacheControl) {
@@ -51,6 +49,7 @@ public class ManifestResource {
     }
 
     @GET
+    @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response get(@PathParam("name") String name, @PathParam("reference") String reference,
                         @HeaderParam("Cache-Control") String cacheControl) {
@@ -58,11 +57,11 @@ public class ManifestResource {
     }
 
     @PUT
+    @Authorize(Rule.REPOSITORY_PUSH)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response put(@PathParam("name") String name, @PathParam("reference") String referenceParam,
                         @Context HttpHeaders headers, InputStream body) throws IOException {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PUSH);
         Reference reference = Reference.parse(referenceParam);
         Manifests.Pushed pushed = manifests.put(repository, reference, headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
                 readLimited(body, headers.getHeaderString(HttpHeaders.CONTENT_LENGTH)));
@@ -77,10 +76,10 @@ public class ManifestResource {
     }
 
     @DELETE
+    @Authorize(Rule.REPOSITORY_DELETE)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response delete(@PathParam("name") String name, @PathParam("reference") String reference) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.DELETE);
         manifests.delete(repository, Reference.lookup(reference));
         return Response.accepted().header(HttpHeaders.CONTENT_LENGTH, 0).build();
     }
@@ -104,7 +103,6 @@ public class ManifestResource {
 
     private Response serve(String name, String referenceParam, boolean withBody, boolean fresh) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PULL);
         Reference reference = Reference.lookup(referenceParam);
         ManifestRecord manifest = lookup.find(repository, reference, withBody, fresh).orElseThrow(() ->
                 new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", referenceParam));

@@ -1,8 +1,8 @@
 package io.cais.distribution;
 
-import io.cais.auth.AccessControl;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
 import io.smallrye.common.annotation.RunOnVirtualThread;
-import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -13,14 +13,11 @@ import jakarta.ws.rs.core.MediaType;
 @RunOnVirtualThread
 public class RegistryRootResource {
 
-    @Inject
-    AccessControl access;
-
     @GET
+    @Authorize(Rule.AUTHENTICATED)
     @Path("/")
     @Produces(MediaType.APPLICATION_JSON)
     public String base() {
-        access.requireAuthenticated();
         return "{}";
     }
 }

@@ -1,6 +1,8 @@
 package io.cais.distribution;
 
 import io.cais.auth.AccessControl;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
 import io.cais.auth.Action;
 import io.cais.content.Digest;
 import io.cais.content.DigestAlgorithm;
@@ -55,12 +57,12 @@ public class UploadResource {
     BlobStore store;
 
     @POST
+    @Authorize(Rule.REPOSITORY_UPLOAD)
     @Path("{name: .+}/blobs/uploads{slash: /?}")
     public Response start(@PathParam("name") String name, @QueryParam("digest") String digestParam,
                           @QueryParam("mount") String mountParam, @QueryParam("from") String from,
                           @Context HttpHeaders headers, InputStream body) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PUSH);
         if (digestParam != null) {
             Digest digest = Digest.parse(digestParam);
             UploadStatus session = uploads.start(repository, digest.algorithm());
@@ -87,30 +89,30 @@ public class UploadResource {
     }
 
     @GET
+    @Authorize(Rule.REPOSITORY_PUSH)
     @Path("{name: .+}/blobs/uploads/{uuid: [^/]+}")
     public Response status(@PathParam("name") String name, @PathParam("uuid") String uuid) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PUSH);
         return progress(Response.noContent(), uploads.status(repository, uploadId(uuid)));
     }
 
     @PATCH
+    @Authorize(Rule.REPOSITORY_PUSH)
     @Path("{name: .+}/blobs/uploads/{uuid: [^/]+}")
     public Response append(@PathParam("name") String name, @PathParam("uuid") String uuid,
                            @Context HttpHeaders headers, InputStream body) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PUSH);
         UploadStatus status = uploads.append(repository, uploadId(uuid), body, contentRange(headers));
         return progress(Response.accepted(), status);
     }
 
     @PUT
+    @Authorize(Rule.REPOSITORY_PUSH)
     @Path("{name: .+}/blobs/uploads/{uuid: [^/]+}")
     public Response complete(@PathParam("name") String name, @PathParam("uuid") String uuid,
                              @QueryParam("digest") String digestParam, @Context HttpHeaders headers,
                              InputStream body) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PUSH);
         UUID id = uploadId(uuid);
         if (digestParam == null) {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "the digest query parameter is required");
@@ -121,10 +123,10 @@ public class UploadResource {
     }
 
     @DELETE
+    @Authorize(Rule.REPOSITORY_PUSH)
     @Path("{name: .+}/blobs/uploads/{uuid: [^/]+}")
     public Response cancel(@PathParam("name") String name, @PathParam("uuid") String uuid) {
         String repository = RepositoryName.require(name);
-        access.require(repository, Action.PUSH);
         uploads.cancel(repository, uploadId(uuid));
         return Response.noContent().build();
     }

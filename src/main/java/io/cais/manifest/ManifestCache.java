@@ -2,6 +2,7 @@ package io.cais.manifest;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.cais.platform.ChangeSubscriber;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,13 +16,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * (kubelets with {@code imagePullPolicy: Always} resolve the same tags over and over).
  *
  * <p>Replicas stay consistent because every change that can alter a resolution notifies all of them on commit
- * (database triggers, {@link ManifestChangeListener}), and the replica that made a change evicts at once. While
+ * (database triggers, {@link io.cais.platform.ChangeListener}), and the replica that made a change evicts at once. While
  * the listener is not connected, changes could be missed, so the cache is bypassed entirely. A read that raced
  * with an eviction must not store what it read: callers take {@link #generation()} before reading the database and
  * {@link #put} stores only if no eviction happened since.
  */
 @ApplicationScoped
-public class ManifestCache {
+public class ManifestCache implements ChangeSubscriber {
+
+    /** Notified by the V4 triggers on tag and manifest changes. */
+    static final String CHANNEL = "cais_manifest_change";
 
     /** Rough heap cost of an entry beyond its manifest bytes (key, strings, record, map node). */
     private static final int ENTRY_OVERHEAD = 256;
@@ -100,15 +104,28 @@ public class ManifestCache {
         return entries.estimatedSize();
     }
 
+    @Override
+    public String channel() {
+        return CHANNEL;
+    }
+
+    /** The payload is the id of the repository whose tags or manifests changed (V4 triggers). */
+    @Override
+    public void notified(String payload) {
+        evict(Long.parseLong(payload));
+    }
+
     /** The listener is connected and listening: start from nothing, since changes may have been missed before. */
-    synchronized void listening() {
+    @Override
+    public synchronized void listening() {
         generation.incrementAndGet();
         entries.invalidateAll();
         listening = enabled;
     }
 
     /** The listener lost its connection: bypass the cache until it is back. */
-    synchronized void deaf() {
+    @Override
+    public synchronized void deaf() {
         listening = false;
         generation.incrementAndGet();
         entries.invalidateAll();

@@ -1,6 +1,7 @@
 package io.cais.observability;
 
 import io.cais.auth.AccessControl;
+import io.cais.auth.Authenticator;
 import io.cais.auth.Caller;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.http.HttpServerRequest;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * One log line per request: method, route template, status, bytes received and sent, duration, the account
- * (a user or robot name, "anonymous", or "-" when the request never reached authentication) and the path.
+ * (a user or robot name, "anonymous", the name a failed login tried followed by "(rejected)" — never its secret —
+ * or "-" when the request never reached authentication) and the path.
  * The route is the template ({@code /v2/{name}/blobs/{digest}}) that metrics use too, so lines group by
  * endpoint. Neither headers nor the query string are logged: credentials and tokens travel there. With JSON
  * logging on, the same values are also fields of the record's MDC ({@code http.method}, {@code http.route}…).
@@ -61,7 +63,8 @@ public class RequestLog {
         long tenths = (nanos + 50_000) / 100_000; // String.format costs more than the rest of the line
         String millis = tenths / 10 + "." + tenths % 10;
         Object caller = context.get(AccessControl.CALLER);
-        String account = caller instanceof Caller who ? who.name() : "-";
+        Object attempted = context.get(Authenticator.ATTEMPTED);
+        String account = caller instanceof Caller who ? who.name() : attempted != null ? attempted + "(rejected)" : "-";
         Map<String, Object> fields = Map.of(
                 "http.method", method, "http.route", route, "http.status", status, "http.bytes_in", in,
                 "http.bytes_out", out, "http.duration_ms", millis, "http.path", path, "account", account);

@@ -114,7 +114,11 @@ class AdminApiTest {
         asAdmin().get("/api/v1/users").then().statusCode(200).body("name", hasItem(user)).body("name", hasItem("admin"));
         AdminApi.as(user, "first-password").get("/api/v1/users").then().statusCode(403);
         AdminApi.as(user, "first-password").body(Map.of("password", "second-password")).put("/api/v1/users/" + user + "/password")
-                .then().statusCode(204);
+                .then().statusCode(403).body("errors[0].code", equalTo("DENIED"));
+        AdminApi.as(user, "first-password").body(Map.of("password", "second-password", "currentPassword", "wrong-password"))
+                .put("/api/v1/users/" + user + "/password").then().statusCode(403);
+        AdminApi.as(user, "first-password").body(Map.of("password", "second-password", "currentPassword", "first-password"))
+                .put("/api/v1/users/" + user + "/password").then().statusCode(204);
         given().header("Authorization", Admin.basic(user, "first-password")).get("/v2/").then().statusCode(401);
         given().header("Authorization", Admin.basic(user, "second-password")).get("/v2/").then().statusCode(200);
         asAdmin().body(Map.of("name", user, "password", "whatever-1")).post("/api/v1/users").then().statusCode(409);
@@ -122,6 +126,79 @@ class AdminApiTest {
         asAdmin().delete("/api/v1/users/" + user).then().statusCode(204);
         given().header("Authorization", Admin.basic(user, "second-password")).get("/v2/").then().statusCode(401);
         asAdmin().delete("/api/v1/users/admin").then().statusCode(409);
+    }
+
+    @Test
+    void serverAdminsResetOtherUsersPasswordsWithoutKnowingThem() {
+        String user = AdminApi.user("forgetful", "first-password");
+        asAdmin().body(Map.of("password", "reset-password")).put("/api/v1/users/" + user + "/password").then().statusCode(204);
+        given().header("Authorization", Admin.basic(user, "reset-password")).get("/v2/").then().statusCode(200);
+        String other = AdminApi.user("other", "other-password");
+        AdminApi.as(other, "other-password").body(Map.of("password", "hijacked-password", "currentPassword", "reset-password"))
+                .put("/api/v1/users/" + user + "/password").then().statusCode(403);
+    }
+
+    /** Hole 1: a token issued by /auth/token grants its access claim only; the admin API never takes one. */
+    @Test
+    void registryTokensAreNotAdminCredentials() {
+        String victim = AdminApi.user("victim", "victim-password");
+        String pullToken = given().header("Authorization", Admin.basic())
+                .queryParam("scope", "repository:tests/app:pull").get("/auth/token").then().statusCode(200)
+                .extract().jsonPath().getString("token");
+        for (String method : List.of("GET", "POST")) {
+            given().header("Authorization", "Bearer " + pullToken).contentType(ContentType.JSON).body("{}")
+                    .request(method, "/api/v1/users").then().statusCode(401)
+                    .header("WWW-Authenticate", equalTo("Basic realm=\"cais\""))
+                    .body("errors[0].code", equalTo("UNAUTHORIZED"));
+        }
+        given().header("Authorization", "Bearer " + pullToken).contentType(ContentType.JSON)
+                .body(Map.of("password", "taken-over-password")).put("/api/v1/users/" + victim + "/password").then().statusCode(401);
+        given().header("Authorization", "Bearer " + pullToken).post("/api/v1/signing-keys").then().statusCode(401);
+        given().header("Authorization", Admin.basic(victim, "victim-password")).get("/v2/").then().statusCode(200);
+    }
+
+    /** Hole 2: no account can be the anonymous identity. */
+    @Test
+    void builtInIdentityNamesCannotBeTakenByUsers() {
+        asAdmin().body(Map.of("name", "anonymous", "password", "anonymous-password")).post("/api/v1/users").then().statusCode(400)
+                .body("errors[0].code", equalTo("NAME_INVALID"));
+        given().header("Authorization", Admin.basic("anonymous", "anonymous-password")).get("/v2/").then().statusCode(401);
+    }
+
+    /** Hole 3: patterns are matched without backtracking, and their wildcards are capped at creation. */
+    @Test
+    void robotPatternsWithTooManyWildcardsAreRefused() {
+        String ns = AdminApi.namespace("globs", "private");
+        asAdmin().body(Map.of("name", "greedy", "actions", List.of("pull"), "repositories", List.of("*a*a*a*a*a*a*a*a*a*b")))
+                .post("/api/v1/namespaces/" + ns + "/robots").then().statusCode(400).body("errors[0].code", equalTo("INVALID_REQUEST"));
+        AdminApi.Robot robot = AdminApi.robot(ns, "fine", List.of("pull"), List.of("*a*a*a*a*b"), null);
+        String longName = ns + "/" + "a".repeat(200);
+        given().header("Authorization", robot.basic()).get("/v2/" + longName + "/tags/list").then().statusCode(403);
+        given().header("Authorization", robot.basic()).get("/v2/" + longName + "b/tags/list").then().statusCode(404);
+    }
+
+    /** Hole 6: admin and token bodies are capped before they are read, parsed or even authenticated. */
+    @Test
+    void oversizedBodiesAreRefusedBeforeTheyAreReadOrAuthenticated() {
+        byte[] big = new byte[1024 * 1024 + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        for (String path : List.of("/api/v1/namespaces", "/api/v1/users", "/auth/token")) {
+            given().contentType(ContentType.JSON).body(big).post(path).then().statusCode(413)
+                    .body("errors[0].code", equalTo("SIZE_INVALID"));
+        }
+        // Without a declared length the same cap cuts the body off as it streams in.
+        given().header("Authorization", Admin.basic()).contentType(ContentType.JSON)
+                .body(new java.io.ByteArrayInputStream(big)).post("/api/v1/namespaces").then().statusCode(413);
+    }
+
+    /** Hole 8: '+' and '_' in robot names never reach a Kubernetes object name. */
+    @Test
+    void defaultPullSecretNamesAreValidKubernetesNames() {
+        String ns = AdminApi.namespace("k8s_names", "private");
+        AdminApi.Robot robot = AdminApi.robot(ns, "ci_bot", List.of("pull"), List.of("*"), null);
+        String name = robot.kubernetesSecret().lines().filter(line -> line.startsWith("  name: ")).findFirst().orElseThrow()
+                .substring("  name: ".length());
+        assertThat(name).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*").endsWith("-ci-bot-pull-secret");
     }
 
     @Test

@@ -60,7 +60,8 @@ class TenantIsolationTest {
     @Test
     void robotOfAnotherNamespaceGetsTokensThatGrantNothingThere() {
         String token = given().header("Authorization", robotA.basic())
-                .queryParam("scope", "repository:" + repoB + ":pull,push,delete").get("/auth/token")
+                .queryParam("scope", "repository:" + repoB + ":pull,push,delete").queryParam("scope", "registry:catalog:*")
+                .get("/auth/token")
                 .then().statusCode(200).extract().jsonPath().getString("token");
         checkDenied(given().header("Authorization", "Bearer " + token), 403);
     }

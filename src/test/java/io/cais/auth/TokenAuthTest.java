@@ -170,6 +170,126 @@ class TokenAuthTest {
         }
     }
 
+    /** Malformed bodies at the token endpoint are the client's error, answered with the error JSON. */
+    @Test
+    void malformedTokenRequestsAre4xxWithTheErrorDocument() {
+        String json = "{\"grant_type\":\"password\",\"username\":\"admin\"}";
+        for (var request : List.of(
+                given().contentType("application/x-www-form-urlencoded").body("grant_type=password&password=%s%s%n&username=admin"),
+                given().contentType("application/x-www-form-urlencoded").body("%"),
+                given().contentType("application/x-www-form-urlencoded").body(json),
+                given().contentType("application/json").body(json),
+                given().body(json))) {
+            int status = request.post("/auth/token").then().contentType(org.hamcrest.Matchers.startsWith("application/json"))
+                    .body("errors[0].code", notNullValue()).extract().statusCode();
+            assertThat(status).isBetween(400, 499);
+        }
+    }
+
+    /** Hole 2: the anonymous identity is no account name: its tokens carry no subject at all. */
+    @Test
+    void anonymousTokensCarryNoSubject() {
+        String token = given().get("/auth/token").then().statusCode(200).extract().jsonPath().getString("token");
+        assertThat(claims(token).getMap("")).doesNotContainKey("sub");
+        given().header("Authorization", "Bearer " + token).get("/api/v1/namespaces").then().statusCode(401);
+        given().header("Authorization", "Bearer " + token).get("/v2/").then().statusCode(200);
+    }
+
+    @Test
+    void severalScopesInOneParameterAreEachGranted() {
+        String a = Blobs.repository("scopes-a");
+        String b = Blobs.repository("scopes-b");
+        String token = given().header("Authorization", Admin.basic())
+                .queryParam("scope", "repository:" + a + ":pull repository:" + b + ":pull,push")
+                .get("/auth/token").then().statusCode(200).extract().jsonPath().getString("token");
+        assertThat(access(token)).containsExactly(
+                Map.of("type", "repository", "name", a, "actions", List.of("pull")),
+                Map.of("type", "repository", "name", b, "actions", List.of("pull", "push")));
+    }
+
+    /** Hole 8: a token is good for the catalog only when it was issued for registry:catalog:*. */
+    @Test
+    void catalogNeedsTheCatalogScopeInATokenAndChallengesForIt() {
+        String repoToken = given().header("Authorization", Admin.basic()).queryParam("scope", "repository:tests/app:pull")
+                .get("/auth/token").then().extract().jsonPath().getString("token");
+        given().header("Authorization", "Bearer " + repoToken).get("/v2/_catalog").then().statusCode(401)
+                .header("WWW-Authenticate", containsString("scope=\"registry:catalog:*\""))
+                .header("WWW-Authenticate", containsString("error=\"insufficient_scope\""));
+        String catalogToken = given().header("Authorization", Admin.basic()).queryParam("scope", "registry:catalog:*")
+                .get("/auth/token").then().extract().jsonPath().getString("token");
+        given().header("Authorization", "Bearer " + catalogToken).get("/v2/_catalog").then().statusCode(200);
+    }
+
+    /** A mount needs pull on the source too: a token lacking it is challenged for both scopes, as Distribution does. */
+    @Test
+    void mountWithATokenLackingTheSourceScopeIsChallengedForBothScopes() {
+        String source = Blobs.repository("mount-source");
+        String target = Blobs.repository("mount-target");
+        byte[] blob = Blobs.random(64);
+        String digest = Blobs.sha256(blob);
+        given().header("Authorization", Admin.basic()).contentType("application/octet-stream").body(blob)
+                .post("/v2/" + source + "/blobs/uploads/?digest=" + digest).then().statusCode(201);
+        String mount = "/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=" + source;
+        String both = "scope=\"repository:" + target + ":pull,push repository:" + source + ":pull\"";
+
+        given().post(mount).then().statusCode(401).header("WWW-Authenticate", containsString(both));
+        String pushOnly = given().header("Authorization", Admin.basic()).queryParam("scope", "repository:" + target + ":pull,push")
+                .get("/auth/token").then().extract().jsonPath().getString("token");
+        given().header("Authorization", "Bearer " + pushOnly).post(mount).then().statusCode(401)
+                .header("WWW-Authenticate", containsString(both))
+                .header("WWW-Authenticate", containsString("error=\"insufficient_scope\""));
+        String token = given().header("Authorization", Admin.basic())
+                .queryParam("scope", "repository:" + target + ":pull,push repository:" + source + ":pull")
+                .get("/auth/token").then().extract().jsonPath().getString("token");
+        given().header("Authorization", "Bearer " + token).post(mount).then().statusCode(201)
+                .header("Location", equalTo("/v2/" + target + "/blobs/" + digest));
+    }
+
+    /** Hole 4, one replica: the public key set verifies tokens; a deleted key stops verifying at once. */
+    @Test
+    void publishedKeysVerifyTokensAndADeletedKeyStopsVerifyingAtOnce() throws Exception {
+        String repo = Blobs.repository("leak");
+        String leaked = given().header("Authorization", Admin.basic()).queryParam("scope", "repository:" + repo + ":pull")
+                .get("/auth/token").then().extract().jsonPath().getString("token");
+        given().header("Authorization", "Bearer " + leaked).get("/v2/" + repo + "/tags/list").then().statusCode(404);
+
+        JsonPath jwks = given().get("/auth/jwks").then().statusCode(200).extract().jsonPath();
+        Map<String, String> jwk = jwks.<Map<String, String>>getList("keys").stream()
+                .filter(key -> key.get("kid").equals(kid(leaked))).findFirst().orElseThrow();
+        assertThat(jwk).containsEntry("kty", "EC").containsEntry("crv", "P-256").containsEntry("alg", "ES256");
+        assertThat(verifies(leaked, jwk)).isTrue();
+
+        String fresh = AdminApi.asAdmin().post("/api/v1/signing-keys").then().statusCode(201).extract().jsonPath().getString("kid");
+        AdminApi.asAdmin().delete("/api/v1/signing-keys/" + kid(leaked)).then().statusCode(204);
+        AdminApi.asAdmin().delete("/api/v1/signing-keys/" + kid(leaked)).then().statusCode(404);
+        given().header("Authorization", "Bearer " + leaked).get("/v2/" + repo + "/tags/list").then().statusCode(401);
+        assertThat(given().get("/auth/jwks").then().extract().jsonPath().getList("keys.kid")).doesNotContain(kid(leaked)).contains(fresh);
+        AdminApi.asAdmin().get("/api/v1/signing-keys").then().statusCode(200).body("kid", org.hamcrest.Matchers.hasItem(fresh))
+                .body("[0]", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("privateKey")));
+        String next = given().header("Authorization", Admin.basic()).queryParam("scope", "repository:" + repo + ":pull")
+                .get("/auth/token").then().extract().jsonPath().getString("token");
+        assertThat(kid(next)).isEqualTo(fresh);
+    }
+
+    /** Checks an ES256 JWT against a JWK, as a third party holding only /auth/jwks would. */
+    static boolean verifies(String token, Map<String, String> jwk) throws Exception {
+        var parameters = java.security.AlgorithmParameters.getInstance("EC");
+        parameters.init(new ECGenParameterSpec("secp256r1"));
+        var spec = parameters.getParameterSpec(java.security.spec.ECParameterSpec.class);
+        var point = new java.security.spec.ECPoint(new java.math.BigInteger(1, Base64.getUrlDecoder().decode(jwk.get("x"))),
+                new java.math.BigInteger(1, Base64.getUrlDecoder().decode(jwk.get("y"))));
+        var key = java.security.KeyFactory.getInstance("EC").generatePublic(new java.security.spec.ECPublicKeySpec(point, spec));
+        String[] parts = token.split("\\.");
+        Signature signature = Signature.getInstance("SHA256withECDSAinP1363Format");
+        signature.initVerify(key);
+        signature.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        return signature.verify(Base64.getUrlDecoder().decode(parts[2]));
+    }
+
+    static JsonPath claims(String token) {
+        return JsonPath.from(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8));
+    }
+
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> access(String token) {
         String payload = new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8);

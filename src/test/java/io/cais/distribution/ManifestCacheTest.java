@@ -110,7 +110,7 @@ class ManifestCacheTest {
 
         // The listener's session dies; a change committed now is announced to nobody.
         sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                + "WHERE application_name = 'cais-manifest-change-listener'");
+                + "WHERE application_name = 'cais-change-listener'");
         moveTagBehindTheApi(repo, "app", next);
         assertThat(eventually(() -> digestOf(repo, "app"), next)).isEqualTo(next);
 

@@ -46,4 +46,23 @@ class RegistryRootTest {
                 .contentType(startsWith("application/json"))
                 .body("errors[0].code", equalTo("UNSUPPORTED"));
     }
+
+    /** Forwarded headers are ignored unless forwarding from a trusted proxy is configured: anyone can send them. */
+    @Test
+    void forwardedHeadersDoNotMoveTheRealmByDefault() {
+        given().header("X-Forwarded-Proto", "https").header("X-Forwarded-Host", "evil.example.com").get("/v2/").then().statusCode(401)
+                .header("WWW-Authenticate", startsWith("Bearer realm=\"http://localhost:"));
+    }
+
+    /** An HTTP/1.0 request may carry no Host header: the challenge names the address it arrived at. */
+    @Test
+    void requestWithoutHostHeaderIsChallengedWithTheAddressItCameTo() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+            socket.getOutputStream().write("GET /v2/ HTTP/1.0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            org.assertj.core.api.Assertions.assertThat(response).startsWith("HTTP/1.0 401")
+                    .contains("WWW-Authenticate: Bearer realm=\"http://127.0.0.1:" + io.restassured.RestAssured.port + "/auth/token\"")
+                    .contains("\"UNAUTHORIZED\"");
+        }
+    }
 }

@@ -108,6 +108,23 @@ class MetricsTest {
                 .containsPattern("cais_auth_failures_total\\{[^}]*reason=\"invalid_credentials\"[^}]*\\} [1-9]");
     }
 
+    /** Hole 7: failed logins at the token endpoint (Basic and the OAuth2 password grant) are counted too. */
+    @Test
+    void failedLoginsAtTheTokenEndpointAreCounted() {
+        double before = invalidCredentials(metrics());
+        given().header("Authorization", io.cais.testing.Admin.basic("admin", "wrong")).get("/auth/token").then().statusCode(401);
+        given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "password")
+                .formParam("username", "admin").formParam("password", "wrong").post("/auth/token").then().statusCode(401);
+        assertThat(invalidCredentials(metrics())).isEqualTo(before + 2);
+    }
+
+    private static double invalidCredentials(String metrics) {
+        var sample = java.util.regex.Pattern.compile("(?m)^cais_auth_failures_total\\{[^}]*reason=\"invalid_credentials\"[^}]*} (\\S+)$")
+                .matcher(metrics);
+        assertThat(sample.find()).as(metrics).isTrue();
+        return Double.parseDouble(sample.group(1));
+    }
+
     @Test
     void connectionPoolUsageIsExported() {
         String metrics = metrics();

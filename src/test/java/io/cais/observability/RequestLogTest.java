@@ -116,6 +116,20 @@ class RequestLogTest {
         }
     }
 
+    /** Hole 7: a failed login names the account it tried, never the secret it tried with. */
+    @Test
+    void failedLoginsLogTheAttemptedAccountButNeverTheSecret() throws Exception {
+        String name = "intruder-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        given().header("Authorization", io.cais.testing.Admin.basic(name, SECRET)).get("/auth/token").then().statusCode(401);
+        given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "password")
+                .formParam("username", name).formParam("password", SECRET).post("/auth/token").then().statusCode(401);
+        for (String method : List.of("GET", "POST")) {
+            ExtLogRecord line = lineFor(method, "/auth/token");
+            assertThat(line.getFormattedMessage()).contains(" 401 ").contains(" account=" + name + "(rejected) ").doesNotContain(SECRET);
+            assertThat(line.getMdc("account")).isEqualTo(name + "(rejected)");
+        }
+    }
+
     @Test
     void healthProbesAndMetricScrapesAreNotLogged() throws Exception {
         given().get("/q/health/ready").then().statusCode(200);

@@ -1,9 +1,11 @@
-package io.cais.manifest;
+package io.cais.platform;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -14,24 +16,25 @@ import org.postgresql.PGProperty;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
 /**
- * Keeps {@link ManifestCache} true on every replica: holds one database connection that LISTENs to the changes
- * the V4 triggers announce, and evicts the repository each notification names. When the connection fails, the
- * cache is bypassed until a new connection listens again (notifications sent meanwhile are lost to it).
+ * Keeps what each replica remembers true on every replica: holds one database connection that LISTENs to the
+ * channels of every {@link ChangeSubscriber} (the manifest cache, the signing keys), whose triggers announce
+ * changes on commit, and hands each notification to its subscriber. When the connection fails, subscribers are
+ * told they are deaf (they stop trusting what they remember) until a new connection listens again.
  *
  * <p>The connection is its own, not the pool's: it is held for the life of the process, and one that broke must
  * be thrown away rather than handed back to the pool. It shows in {@code pg_stat_activity} under the
  * application name {@value #APPLICATION_NAME}.
  */
 @ApplicationScoped
-public class ManifestChangeListener {
+public class ChangeListener {
 
-    static final String CHANNEL = "cais_manifest_change";
-    static final String APPLICATION_NAME = "cais-manifest-change-listener";
-    private static final Logger LOG = Logger.getLogger(ManifestChangeListener.class);
+    static final String APPLICATION_NAME = "cais-change-listener";
+    private static final Logger LOG = Logger.getLogger(ChangeListener.class);
     /** How long to wait for a notification before proving the connection alive with a round trip. */
     private static final int QUIET_MILLIS = 5_000;
     /** A connection that answers nothing for this long is dead, even if TCP never says so. */
@@ -48,18 +51,18 @@ public class ManifestChangeListener {
     Optional<String> password;
 
     @Inject
-    ManifestCache cache;
+    @Any
+    Instance<ChangeSubscriber> subscribers;
 
+    private final Map<String, ChangeSubscriber> byChannel = new java.util.LinkedHashMap<>();
     private volatile boolean running;
     private boolean failing;
     private Thread thread;
 
     void start(@Observes StartupEvent event) {
-        if (!cache.enabled()) {
-            return;
-        }
+        subscribers.forEach(subscriber -> byChannel.put(subscriber.channel(), subscriber));
         running = true;
-        thread = Thread.ofPlatform().daemon().name("cais-manifest-change-listener").start(this::run);
+        thread = Thread.ofPlatform().daemon().name(APPLICATION_NAME).start(this::run);
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -73,28 +76,30 @@ public class ManifestChangeListener {
         while (running) {
             try (Connection connection = connect()) {
                 try (Statement statement = connection.createStatement()) {
-                    statement.execute("LISTEN " + CHANNEL);
+                    for (String channel : byChannel.keySet()) {
+                        statement.execute("LISTEN " + channel);
+                    }
                 }
-                cache.listening();
+                byChannel.values().forEach(ChangeSubscriber::listening);
                 if (failing) {
-                    LOG.infof("manifest cache serving again: listening to %s", CHANNEL);
+                    LOG.infof("listening to %s again: caches trusted again", byChannel.keySet());
                     failing = false;
                 }
                 listen(connection);
             } catch (Exception e) {
-                cache.deaf();
+                byChannel.values().forEach(ChangeSubscriber::deaf);
                 if (running) {
                     // Once per outage: while the database is away, retries every second would flood the log.
                     if (!failing) {
-                        LOG.warnf("manifest cache bypassed: change listener lost its database connection (%s); "
-                                + "retrying every %d ms", e.toString(), RETRY_MILLIS);
+                        LOG.warnf("caches bypassed and signing keys read from the database: the change listener lost its "
+                                + "database connection (%s); retrying every %d ms", e.toString(), RETRY_MILLIS);
                         failing = true;
                     }
                     pause();
                 }
             }
         }
-        cache.deaf();
+        byChannel.values().forEach(ChangeSubscriber::deaf);
     }
 
     private Connection connect() throws SQLException {
@@ -121,7 +126,10 @@ public class ManifestChangeListener {
                 continue;
             }
             for (PGNotification notification : notifications) {
-                cache.evict(Long.parseLong(notification.getParameter()));
+                ChangeSubscriber subscriber = byChannel.get(notification.getName());
+                if (subscriber != null) {
+                    subscriber.notified(notification.getParameter());
+                }
             }
         }
     }

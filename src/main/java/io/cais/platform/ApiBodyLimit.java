@@ -1,0 +1,61 @@
+package io.cais.platform;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cais.error.ErrorBody;
+import io.cais.error.ErrorCode;
+import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import java.util.Map;
+
+/**
+ * Caps request bodies outside the blob routes. The HTTP limit must let multi-GiB layers through, but the admin
+ * API and the token endpoint read small JSON or form bodies into memory: a declared length over the cap is
+ * answered 413 before anything is read (or parsed, or authenticated); a body without a declared length is cut
+ * off by the same cap as it streams in (Quarkus REST honours the per-request limit set here).
+ */
+@ApplicationScoped
+public class ApiBodyLimit {
+
+    /** After Quarkus' own body-size handler, which would otherwise set its 1024G limit over ours. */
+    private static final int AFTER_QUARKUS_LIMITS = 100;
+
+    void register(@Observes Filters filters, LimitsConfig config, ObjectMapper json) {
+        long max = config.maxApiBodySize();
+        byte[] tooLarge;
+        try {
+            tooLarge = json.writeValueAsBytes(ErrorBody.of(ErrorCode.SIZE_INVALID, "request body is larger than the limit",
+                    Map.of("maxBytes", max)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        filters.register(context -> limit(context, max, tooLarge), AFTER_QUARKUS_LIMITS);
+    }
+
+    private static void limit(RoutingContext context, long max, byte[] tooLarge) {
+        String path = context.request().path();
+        if (path == null || !(path.startsWith("/api/") || path.startsWith("/auth/"))) {
+            context.next();
+            return;
+        }
+        String length = context.request().getHeader("Content-Length");
+        if (length != null && declared(length) > max) {
+            context.response().setStatusCode(413).putHeader("Content-Type", "application/json")
+                    .putHeader("Connection", "close").end(io.vertx.core.buffer.Buffer.buffer(tooLarge));
+            return;
+        }
+        context.put(VertxHttpRecorder.MAX_REQUEST_SIZE_KEY, max);
+        context.next();
+    }
+
+    private static long declared(String length) {
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+}
