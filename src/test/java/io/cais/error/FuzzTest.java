@@ -52,6 +52,8 @@ class FuzzTest {
     @TestHTTPResource("/")
     URL base;
 
+    /** A namespace of the fuzz run's own: fuzzed admin calls may delete or change it, never the shared one. */
+    private String namespace;
     private String repository;
     private String digest;
     private String upload;
@@ -84,7 +86,10 @@ class FuzzTest {
 
     /** A repository with a blob, a manifest and an open upload, so that fuzzed requests also reach real rows. */
     private void prepare() {
-        repository = Blobs.repository("fuzz");
+        namespace = "fuzz-" + Long.toHexString(System.nanoTime());
+        given().header("Authorization", Admin.basic()).contentType("application/json")
+                .body("{\"name\":\"" + namespace + "\"}").post("/api/v1/namespaces").then().statusCode(201);
+        repository = namespace + "/app";
         byte[] blob = Blobs.random(1000);
         digest = Blobs.sha256(blob);
         given().header("Authorization", Admin.basic()).contentType("application/octet-stream").body(blob)
@@ -114,8 +119,9 @@ class FuzzTest {
         generators.add(r -> request(r, method(r), "/v2/" + pick(r, "", token(r), name(r))));
         generators.add(r -> request(r, "GET", "/auth/token?" + pick(r, "service=cais&", "", "service=" + token(r) + "&")
                 + "scope=repository:" + name(r) + ":" + pick(r, "pull", "push,pull", "*", token(r))));
-        generators.add(r -> request(r, method(r), "/api/v1/namespaces" + pick(r, "", "/" + token(r), "/tests",
-                "/tests/repositories", "/tests/members/" + token(r), "/tests/robots", "/tests/robots/" + token(r) + "/secret")));
+        generators.add(r -> request(r, method(r), "/api/v1/namespaces" + pick(r, "", "/" + token(r), "/" + namespace,
+                "/" + namespace + "/repositories", "/" + namespace + "/members/" + token(r), "/" + namespace + "/robots",
+                "/" + namespace + "/robots/" + token(r) + "/secret")));
         generators.add(r -> request(r, method(r), "/api/v1/users" + pick(r, "", "/" + token(r), "/" + token(r) + "/password")));
         generators.add(r -> request(r, method(r), "/api/v1/signing-keys" + pick(r, "", "/" + token(r))));
         return generators;
@@ -175,7 +181,7 @@ class FuzzTest {
     private String name(Random r) {
         return switch (r.nextInt(6)) {
             case 0, 1 -> repository;
-            case 2 -> "tests/" + token(r);
+            case 2 -> namespace + "/" + token(r);
             case 3 -> token(r) + "/" + token(r);
             case 4 -> repository + "/" + token(r);
             default -> token(r);
