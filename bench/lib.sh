@@ -367,9 +367,10 @@ max_heap_bytes() {
     echo "${v:-unknown}"
 }
 
-# The embedded PostgreSQL trusts local connections as user postgres.
+# The embedded PostgreSQL's superuser password is in its data directory (mode 0600).
 sql() {
-    PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"
+    PGPASSWORD=$(cat "$REGISTRY_PGDIR/cais-superuser-password") PGCONNECT_TIMEOUT=10 \
+        psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"
 }
 
 # ---------------------------------------------------------------------------------------------

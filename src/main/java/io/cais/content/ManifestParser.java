@@ -19,6 +19,7 @@ import java.util.List;
  */
 public final class ManifestParser {
 
+    static final int MAX_ARTIFACT_TYPE = 255;
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
@@ -47,7 +48,7 @@ public final class ManifestParser {
         String annotations = annotations(root);
         if (MediaTypes.isIndex(mediaType)) {
             List<Descriptor> children = descriptors(root, "manifests");
-            return new ParsedManifest(mediaType, artifactType, subject, List.of(), children, annotations);
+            return new ParsedManifest(mediaType, artifactType(artifactType), subject, List.of(), children, annotations);
         }
         if (!root.has("config")) {
             throw invalid("an image manifest needs a config descriptor");
@@ -70,8 +71,8 @@ public final class ManifestParser {
         } else if (mediaType.equals(MediaTypes.DOCKER_MANIFEST)) {
             throw invalid("layers are required");
         }
-        return new ParsedManifest(mediaType, artifactType != null ? artifactType : config.mediaType(), subject,
-                List.copyOf(blobs), List.of(), annotations);
+        return new ParsedManifest(mediaType, artifactType(artifactType != null ? artifactType : config.mediaType()),
+                subject, List.copyOf(blobs), List.of(), annotations);
     }
 
     private static String mediaType(JsonNode root, String contentType) {
@@ -128,7 +129,19 @@ public final class ManifestParser {
         if (!value.isTextual()) {
             throw invalid(field + " must be a string");
         }
+        // PostgreSQL cannot store NUL in text: refused here as invalid, rather than failing the insert.
+        if (value.textValue().indexOf('\0') >= 0) {
+            throw invalid(field + " must not contain a NUL character");
+        }
         return value.textValue();
+    }
+
+    /** The artifact type is stored in a column of {@value #MAX_ARTIFACT_TYPE} characters (it is a media type). */
+    private static String artifactType(String artifactType) {
+        if (artifactType != null && artifactType.length() > MAX_ARTIFACT_TYPE) {
+            throw invalid("artifactType (or the config's mediaType) is longer than " + MAX_ARTIFACT_TYPE + " characters");
+        }
+        return artifactType;
     }
 
     private static String annotations(JsonNode root) {

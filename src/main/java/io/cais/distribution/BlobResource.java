@@ -4,13 +4,16 @@ import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
 import io.cais.content.Digest;
 import io.cais.content.RepositoryName;
+import io.cais.error.Dependency;
 import io.cais.error.ErrorCode;
+import io.cais.error.Outages;
 import io.cais.error.RegistryException;
 import io.cais.observability.TransferMetrics;
 import io.cais.registry.BlobLinks;
 import io.cais.storage.BlobContent;
 import io.cais.storage.BlobStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
+import io.vertx.core.http.HttpServerResponse;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -18,6 +21,7 @@ import jakarta.ws.rs.HEAD;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
@@ -25,6 +29,7 @@ import org.jboss.resteasy.reactive.PathPart;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -35,6 +40,7 @@ import java.util.OptionalLong;
 public class BlobResource {
 
     private static final String OCTET_STREAM = "application/octet-stream";
+    private static final int RELAY_BUFFER = 64 * 1024;
 
     @Inject
     BlobLinks links;
@@ -44,6 +50,9 @@ public class BlobResource {
 
     @Inject
     TransferMetrics metrics;
+
+    @Inject
+    Outages outages;
 
     @HEAD
     @Authorize(Rule.REPOSITORY_PULL)
@@ -59,7 +68,7 @@ public class BlobResource {
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/blobs/{digest: [^/]+}")
     public Response get(@PathParam("name") String name, @PathParam("digest") String digestParam,
-                        @HeaderParam("Range") String rangeHeader) throws IOException {
+                        @HeaderParam("Range") String rangeHeader, @Context HttpServerResponse httpResponse) throws IOException {
         String repository = RepositoryName.require(name);
         Digest digest = Digest.parse(digestParam);
         long size = linkedSize(repository, digest);
@@ -80,11 +89,7 @@ public class BlobResource {
                 metrics.pulled(file.length()); // sent by the kernel (sendfile): counted when handed over
                 yield new PathPart(file.path(), file.offset(), file.length());
             }
-            case BlobContent.Stream stream -> (StreamingOutput) out -> {
-                try (InputStream in = stream.stream()) {
-                    metrics.pulled(in.transferTo(out));
-                }
-            };
+            case BlobContent.Stream stream -> (StreamingOutput) out -> relay(stream.stream(), out, httpResponse);
         };
         return blobHeaders(response.entity(entity), digest, length).build();
     }
@@ -100,6 +105,37 @@ public class BlobResource {
         }
         return Response.accepted().header(HttpHeaders.CONTENT_LENGTH, 0)
                 .header(RegistryHeaders.CONTENT_DIGEST, digest.toString()).build();
+    }
+
+    /**
+     * Copies a stored blob's stream to the client. When the store fails in the middle (it died, or went silent for
+     * longer than its read timeout), the status line and length are long sent: the only honest answer left is to
+     * cut the connection, so the client knows its copy is incomplete, and to end the request here, so it does not
+     * stay counted in flight (which held up shutdown for the whole shutdown timeout). The outage is logged once,
+     * like any other, not as an unexpected error per request.
+     */
+    private void relay(InputStream stored, OutputStream out, HttpServerResponse httpResponse) throws IOException {
+        byte[] buffer = new byte[RELAY_BUFFER];
+        long sent = 0;
+        try (stored) {
+            while (true) {
+                int n;
+                try {
+                    n = stored.read(buffer);
+                } catch (IOException storeFailed) {
+                    outages.failed(Dependency.BLOB_STORE, storeFailed);
+                    httpResponse.reset();
+                    throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob store failed while the blob was sent");
+                }
+                if (n < 0) {
+                    return;
+                }
+                out.write(buffer, 0, n);
+                sent += n;
+            }
+        } finally {
+            metrics.pulled(sent);
+        }
     }
 
     private static Response.ResponseBuilder blobHeaders(Response.ResponseBuilder response, Digest digest, long length) {

@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -42,15 +43,17 @@ public class ManifestResource {
     @HEAD
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
-    public Response head(@PathParam("name") String name, @PathParam("reference") String reference) {
-        return serve(name, reference, false);
+    public Response head(@PathParam("name") String name, @PathParam("reference") String reference,
+                         @HeaderParam("Cache-Control") String cacheControl) {
+        return serve(name, reference, false, noCache(cacheControl));
     }
 
     @GET
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
-    public Response get(@PathParam("name") String name, @PathParam("reference") String reference) {
-        return serve(name, reference, true);
+    public Response get(@PathParam("name") String name, @PathParam("reference") String reference,
+                        @HeaderParam("Cache-Control") String cacheControl) {
+        return serve(name, reference, true, noCache(cacheControl));
     }
 
     @PUT
@@ -81,10 +84,27 @@ public class ManifestResource {
         return Response.accepted().header(HttpHeaders.CONTENT_LENGTH, 0).build();
     }
 
-    private Response serve(String name, String referenceParam, boolean withBody) {
+    /**
+     * {@code Cache-Control: no-cache} (or {@code no-store}, {@code max-age=0}) asks for the database's answer, not
+     * this replica's cached one, which may lag a change made on another replica by the notification's delivery.
+     */
+    static boolean noCache(String cacheControl) {
+        if (cacheControl == null) {
+            return false;
+        }
+        for (String directive : cacheControl.split(",")) {
+            String d = directive.trim().toLowerCase(java.util.Locale.ROOT);
+            if (d.equals("no-cache") || d.equals("no-store") || d.equals("max-age=0")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Response serve(String name, String referenceParam, boolean withBody, boolean fresh) {
         String repository = RepositoryName.require(name);
         Reference reference = Reference.lookup(referenceParam);
-        ManifestRecord manifest = lookup.find(repository, reference, withBody).orElseThrow(() ->
+        ManifestRecord manifest = lookup.find(repository, reference, withBody, fresh).orElseThrow(() ->
                 new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", referenceParam));
         Response.ResponseBuilder response = withBody ? Response.ok(manifest.payload()) : Response.ok();
         return response

@@ -3,6 +3,7 @@ package io.cais.distribution;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cais.error.ErrorBody;
 import io.cais.error.ErrorCode;
+import io.cais.error.FilterErrors;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,14 +34,8 @@ public class RawPathGuard {
             context.next();
             return;
         }
-        try {
-            context.response().setStatusCode(400)
-                    .putHeader("Content-Type", "application/json")
-                    .putHeader(RegistryHeaders.API_VERSION, RegistryHeaders.API_VERSION_VALUE)
-                    .end(json.writeValueAsString(ErrorBody.of(ErrorCode.NAME_INVALID, "invalid repository name", path)));
-        } catch (Exception e) {
-            context.fail(e);
-        }
+        FilterErrors.reject(context, json, 400, ErrorBody.of(ErrorCode.NAME_INVALID, "invalid repository name", path),
+                RegistryHeaders.API_VERSION, RegistryHeaders.API_VERSION_VALUE);
     }
 
     static boolean isAmbiguous(String path) {

@@ -25,6 +25,8 @@ public enum ErrorCode {
     INVALID_REQUEST(400, "invalid request"),
     CONFLICT(409, "conflict"),
     TOOMANYREQUESTS(429, "too many requests"),
+    /** A dependency (PostgreSQL, the blob store) is down or not answering: retry later, nothing is wrong with the request. */
+    UNAVAILABLE(503, "service unavailable"),
     UNKNOWN(500, "unknown error");
 
     private final int status;

@@ -38,8 +38,17 @@ public class ManifestLookup {
 
     /** The manifest; its bytes are included when asked for, and always when it comes from or goes to the cache. */
     public Optional<ManifestRecord> find(String repository, Reference reference, boolean withPayload) {
+        return find(repository, reference, withPayload, false);
+    }
+
+    /**
+     * As {@link #find(String, Reference, boolean)}; with {@code fresh}, the cache is not consulted, so the answer
+     * is what PostgreSQL holds now — for a reader that must see another replica's change before its notification
+     * arrives. What is read is cached as any other read.
+     */
+    public Optional<ManifestRecord> find(String repository, Reference reference, boolean withPayload, boolean fresh) {
         ManifestCache.Key key = new ManifestCache.Key(repository, reference.toString());
-        ManifestRecord cached = cache.get(key);
+        ManifestRecord cached = fresh ? null : cache.get(key);
         if (cached != null) {
             return Optional.of(cached);
         }

@@ -1,9 +1,11 @@
 package io.cais.storage;
 
+import io.minio.Http;
 import io.minio.MinioAsyncClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import okhttp3.OkHttpClient;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -28,7 +30,14 @@ public class BlobStoreProducer {
                 StorageConfig.S3 s3 = config.s3();
                 String endpoint = s3.endpoint().orElseThrow(() ->
                         new IllegalStateException("cais.storage.s3.endpoint is required with cais.storage.type=s3"));
-                MinioAsyncClient.Builder builder = MinioAsyncClient.builder().endpoint(endpoint).region(s3.region());
+                // The SDK's default client waits up to 5 minutes on a silent endpoint; ours waits seconds.
+                OkHttpClient http = Http.newDefaultClient().newBuilder()
+                        .connectTimeout(s3.connectTimeout())
+                        .readTimeout(s3.readTimeout())
+                        .writeTimeout(s3.writeTimeout())
+                        .build();
+                MinioAsyncClient.Builder builder = MinioAsyncClient.builder().endpoint(endpoint).region(s3.region())
+                        .httpClient(http, true);
                 if (s3.accessKey().isPresent()) {
                     builder.credentials(s3.accessKey().get(), s3.secretKey().orElse(""));
                 }

@@ -62,5 +62,20 @@ public interface StorageConfig {
          */
         @WithDefault("8388608")
         int partSize();
+
+        /**
+         * Longest time to open a connection to the endpoint. This and the two timeouts below bound every S3 call,
+         * blob streams included, so that a store that is down or frozen fails the request (503) within seconds.
+         */
+        @WithDefault("PT3S")
+        Duration connectTimeout();
+
+        /** Longest silence while waiting for S3 to send: a response, or the next bytes of a blob being streamed. */
+        @WithDefault("PT10S")
+        Duration readTimeout();
+
+        /** Longest time a write to S3 (a part being uploaded) may stall. */
+        @WithDefault("PT10S")
+        Duration writeTimeout();
     }
 }

@@ -120,6 +120,42 @@ class ManifestCacheTest {
         assertThat(eventually(() -> digestOf(repo, "app"), old)).isEqualTo(old);
     }
 
+    /**
+     * A reader that must see a change before its notification could arrive asks for the database's answer with
+     * {@code Cache-Control: no-cache}. Shown with a change that is never announced (triggers off for the writing
+     * session), so the cached answer is stale for certain.
+     */
+    @Test
+    void cacheControlNoCacheBypassesTheCache() throws SQLException {
+        String repo = Blobs.repository("cache");
+        String old = pushImage(repo, "live");
+        String replacement = pushImage(repo, "next");
+        assertThat(cached(repo, "live")).isEqualTo(old);
+
+        try (Connection connection = dataSource.getConnection(); var statement = connection.createStatement()) {
+            statement.execute("SET session_replication_role = replica"); // no triggers, so no notification
+            try (PreparedStatement move = connection.prepareStatement("UPDATE tag t SET manifest_id = "
+                    + "(SELECT id FROM manifest WHERE repository_id = t.repository_id AND digest = ?) "
+                    + "FROM repository r WHERE t.repository_id = r.id AND r.name = ? AND t.name = 'live'")) {
+                move.setString(1, replacement);
+                move.setString(2, repo);
+                assertThat(move.executeUpdate()).isEqualTo(1);
+            } finally {
+                statement.execute("RESET session_replication_role");
+            }
+        }
+
+        assertThat(digestOf(repo, "live")).as("the cached, unannounced answer").isEqualTo(old);
+        for (String directive : new String[] {"no-cache", "max-age=0", "no-store"}) {
+            assertThat(request().header("Cache-Control", directive).accept(MediaTypes.OCI_MANIFEST)
+                    .get("/v2/" + repo + "/manifests/live").then().statusCode(200).extract().header("Docker-Content-Digest"))
+                    .as("GET with Cache-Control: %s", directive).isEqualTo(replacement);
+        }
+        assertThat(request().header("Cache-Control", "no-cache").accept(MediaTypes.OCI_MANIFEST)
+                .head("/v2/" + repo + "/manifests/live").then().statusCode(200).extract().header("Docker-Content-Digest"))
+                .isEqualTo(replacement);
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
     /** Resolves the reference once the cache serves, twice: the second answer comes from memory. */

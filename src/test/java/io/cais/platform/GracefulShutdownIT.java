@@ -4,9 +4,11 @@ import io.cais.testing.Blobs;
 import io.cais.testing.Http;
 import io.cais.testing.PostgresTestResource;
 import io.cais.testing.RegistryProcess;
+import io.cais.testing.S3ProxyProcess;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -88,6 +90,62 @@ class GracefulShutdownIT {
             assertThat(Http.send("PUT", other.url(location + "?digest=" + digest), null).statusCode()).isEqualTo(201);
             assertThat(Http.send("GET", other.url("/v2/" + repo + "/blobs/" + digest), null).body()).isEqualTo(blob);
         }
+    }
+
+    /**
+     * The S3 store dies while a blob is being served: the client sees a cut connection, and the request must not
+     * stay counted in flight — a later SIGTERM is answered at once, not after the whole shutdown timeout.
+     */
+    @Test
+    void sigtermAfterTheStoreCutABlobStreamExitsPromptly() throws Exception {
+        Path work = Files.createTempDirectory("cais-shutdown-cut");
+        try (S3ProxyProcess s3 = S3ProxyProcess.start(work.resolve("s3"))) {
+            Map<String, String> config = s3.registryConfig("cut");
+            config.put("quarkus.datasource.jdbc.url", PostgresTestResource.server().getJdbcUrl("postgres", "postgres"));
+            config.put("quarkus.datasource.username", "postgres");
+            String repo = Blobs.repository("cut");
+            byte[] blob = Blobs.random(24 * MIB);
+            String digest = Blobs.sha256(blob);
+            try (RegistryProcess registry = RegistryProcess.start(work.resolve("cais"), config)) {
+                assertThat(Http.send("POST", registry.url("/v2/" + repo + "/blobs/uploads/?digest=" + digest), blob,
+                        "Content-Type", "application/octet-stream").statusCode()).isEqualTo(201);
+
+                long received;
+                try (Socket socket = new Socket("127.0.0.1", registry.port())) {
+                    socket.setSoTimeout(30_000);
+                    socket.getOutputStream().write(("GET /v2/" + repo + "/blobs/" + digest + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Authorization: " + io.cais.testing.Admin.basic() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    InputStream in = socket.getInputStream();
+                    byte[] buffer = new byte[64 * 1024];
+                    received = in.readNBytes(buffer, 0, buffer.length);
+                    assertThat(new String(buffer, 0, 12, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+
+                    s3.kill();
+                    received += drain(in, buffer);
+                }
+                assertThat(received).as("bytes received before the cut").isLessThan(blob.length);
+
+                long start = System.nanoTime();
+                registry.terminate();
+                assertThat(registry.awaitExit(Duration.ofSeconds(5)))
+                        .as("exits within 5 s of SIGTERM (shutdown timeout 30 s):\n" + registry.log()).isTrue();
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+                assertThat(registry.log()).contains("blob store unavailable").doesNotContain("failed unexpectedly");
+            }
+        }
+    }
+
+    /** Reads until the server ends the response or cuts the connection; the count of bytes read. */
+    private static long drain(InputStream in, byte[] buffer) {
+        long total = 0;
+        try {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                total += n;
+            }
+        } catch (java.io.IOException cut) {
+            // a reset connection: what a client of a cut stream sees
+        }
+        return total;
     }
 
     private static HttpResponse<byte[]> patch(RegistryProcess registry, String location, byte[] chunk, int start)

@@ -106,5 +106,17 @@ class S3BlobStoreTest extends BlobStoreContract {
         public int partSize() {
             return PART_SIZE;
         }
+
+        public Duration connectTimeout() {
+            return Duration.ofSeconds(3);
+        }
+
+        public Duration readTimeout() {
+            return Duration.ofSeconds(10);
+        }
+
+        public Duration writeTimeout() {
+            return Duration.ofSeconds(10);
+        }
     }
 }

@@ -48,9 +48,22 @@ public final class RegistryProcess implements AutoCloseable {
 
     /** Starts the runner jar with exactly the given system properties, as an operator would. */
     public static RegistryProcess startUnconfigured(Path workDir, Map<String, String> properties) throws Exception {
+        return launch(workDir, properties, List.of());
+    }
+
+    /**
+     * As {@link #startUnconfigured}, but as the leader of a process group of its own ({@code setsid}), so that a
+     * test can kill it, and whatever stays in its group, at once, without touching the test's own JVM.
+     */
+    public static RegistryProcess startInOwnProcessGroup(Path workDir, Map<String, String> properties) throws Exception {
+        return launch(workDir, properties, List.of("setsid"));
+    }
+
+    private static RegistryProcess launch(Path workDir, Map<String, String> properties, List<String> prefix) throws Exception {
         String jar = System.getProperty("cais.runner.jar", "target/quarkus-app/quarkus-run.jar");
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-Dquarkus.http.port=" + port));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
@@ -77,6 +90,11 @@ public final class RegistryProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The process id (with {@link #startInOwnProcessGroup}, also its process group id). */
+    public long pid() {
+        return process.pid();
     }
 
     public String url(String path) {
