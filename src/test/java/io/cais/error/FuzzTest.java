@@ -58,6 +58,9 @@ class FuzzTest {
     private String digest;
     private String upload;
 
+    /** A marker among a request's headers: send it over HTTP/1.0, without a Host header. */
+    private static final String HTTP_10 = "X-Fuzz: http/1.0 without Host";
+
     private record RawRequest(String method, String target, List<String> headers, byte[] body) {
         String describe() {
             return method + " " + target + " " + headers + " body=" + body.length + "B";
@@ -100,12 +103,8 @@ class FuzzTest {
     }
 
     /**
-     * The request shapes. Left out for now, because another change fixes them in the auth code; enable them
-     * once it is merged:
-     * <ul>
-     *   <li>{@code GET /v2/} over HTTP/1.0 without a Host header (the challenge realm);</li>
-     *   <li>{@code POST /auth/token} with a malformed form encoding (e.g. {@code password=%s%s%n}) or a JSON body.</li>
-     * </ul>
+     * The request shapes, including the two that once gave 500: a request over HTTP/1.0 without a Host header (the
+     * challenge realm), and {@code POST /auth/token} with a malformed form encoding or a JSON body.
      */
     private List<Function<Random, RawRequest>> generators() {
         List<Function<Random, RawRequest>> generators = new ArrayList<>();
@@ -124,7 +123,27 @@ class FuzzTest {
                 "/" + namespace + "/robots/" + token(r) + "/secret")));
         generators.add(r -> request(r, method(r), "/api/v1/users" + pick(r, "", "/" + token(r), "/" + token(r) + "/password")));
         generators.add(r -> request(r, method(r), "/api/v1/signing-keys" + pick(r, "", "/" + token(r))));
+        generators.add(r -> withoutHost(request(r, method(r), pick(r, "/v2/", "/v2/" + name(r) + "/tags/list", "/auth/token",
+                "/api/v1/namespaces"))));
+        generators.add(r -> tokenForm(r));
         return generators;
+    }
+
+    /** HTTP/1.0 allows a request without a Host header. */
+    private static RawRequest withoutHost(RawRequest request) {
+        List<String> headers = new ArrayList<>(request.headers());
+        headers.add(HTTP_10);
+        return new RawRequest(request.method(), request.target(), headers, request.body());
+    }
+
+    /** The OAuth2 token form, well and badly encoded, or not a form at all. */
+    private RawRequest tokenForm(Random r) {
+        String body = pick(r, "grant_type=password&username=admin&password=" + pick(r, "%s%s%n", "%", "%zz", "%E0%A4%A", token(r)),
+                "grant_type=" + pick(r, "refresh_token", "client_credentials", "%00", "") + "&refresh_token=" + token(r),
+                "{\"grant_type\":\"password\",\"username\":\"admin\",\"password\":\"x\"}", "&&==&", token(r));
+        List<String> headers = new ArrayList<>(List.of("Content-Type: " + pick(r, "application/x-www-form-urlencoded",
+                "application/json", "application/x-www-form-urlencoded; charset=" + pick(r, "utf-8", "latin1", token(r)))));
+        return new RawRequest("POST", "/auth/token", headers, body.getBytes(StandardCharsets.UTF_8));
     }
 
     private RawRequest request(Random r, String method, String target) {
@@ -263,9 +282,11 @@ class FuzzTest {
     private Answer send(RawRequest request) throws IOException {
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(15_000);
-            StringBuilder head = new StringBuilder(request.method() + " " + request.target() + " HTTP/1.1\r\n"
-                    + "Host: " + base.getHost() + ":" + base.getPort() + "\r\nConnection: close\r\n");
-            request.headers().forEach(header -> head.append(header).append("\r\n"));
+            boolean http10 = request.headers().contains(HTTP_10);
+            StringBuilder head = new StringBuilder(request.method() + " " + request.target()
+                    + (http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort() + "\r\n")
+                    + "Connection: close\r\n");
+            request.headers().stream().filter(header -> !header.equals(HTTP_10)).forEach(header -> head.append(header).append("\r\n"));
             if (request.body().length > 0 || request.method().equals("POST") || request.method().equals("PUT")
                     || request.method().equals("PATCH")) {
                 head.append("Content-Length: ").append(request.body().length).append("\r\n");
@@ -284,7 +305,7 @@ class FuzzTest {
         byte[] all = in.readAllBytes();
         String text = new String(all, StandardCharsets.ISO_8859_1);
         int end = text.indexOf("\r\n\r\n");
-        if (!text.startsWith("HTTP/1.1 ") || end < 0) {
+        if (!text.startsWith("HTTP/1.") || end < 0) {
             throw new IOException("not an HTTP answer: " + text);
         }
         int status = Integer.parseInt(text.substring(9, 12));
