@@ -63,8 +63,8 @@ public final class ManifestParser {
             }
             for (JsonNode layer : layers) {
                 Descriptor descriptor = descriptor(layer, "layer");
-                // Foreign (non-distributable) layers live elsewhere, named by their urls.
-                if (!layer.has("urls")) {
+                // Only non-distributable (foreign) layers may live elsewhere; any other layer must be here, urls or not.
+                if (!MediaTypes.isNonDistributable(descriptor.mediaType())) {
                     blobs.add(descriptor);
                 }
             }

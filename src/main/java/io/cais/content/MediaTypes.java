@@ -11,6 +11,12 @@ public final class MediaTypes {
     public static final String DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     public static final String OCI_EMPTY = "application/vnd.oci.empty.v1+json";
 
+    /** Layers a registry need not hold (licensing): Docker's foreign layers and OCI's non-distributable ones. */
+    private static final Set<String> NON_DISTRIBUTABLE = Set.of(
+            "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+            "application/vnd.oci.image.layer.nondistributable.v1.tar",
+            "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+            "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd");
     private static final Set<String> IMAGE_MANIFESTS = Set.of(OCI_MANIFEST, DOCKER_MANIFEST);
     private static final Set<String> INDEXES = Set.of(OCI_INDEX, DOCKER_MANIFEST_LIST);
 
@@ -19,6 +25,10 @@ public final class MediaTypes {
 
     public static boolean isManifest(String mediaType) {
         return IMAGE_MANIFESTS.contains(mediaType) || INDEXES.contains(mediaType);
+    }
+
+    public static boolean isNonDistributable(String mediaType) {
+        return NON_DISTRIBUTABLE.contains(mediaType);
     }
 
     public static boolean isIndex(String mediaType) {

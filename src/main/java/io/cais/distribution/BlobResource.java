@@ -57,10 +57,14 @@ public class BlobResource {
     @HEAD
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/blobs/{digest: [^/]+}")
-    public Response head(@PathParam("name") String name, @PathParam("digest") String digestParam) {
+    public Response head(@PathParam("name") String name, @PathParam("digest") String digestParam,
+                         @HeaderParam("If-None-Match") String ifNoneMatch) {
         String repository = RepositoryName.require(name);
         Digest digest = Digest.parse(digestParam);
         long size = linkedSize(repository, digest);
+        if (ConditionalRequests.notModified(ifNoneMatch, digest.toString())) {
+            return notModified(digest);
+        }
         return blobHeaders(Response.ok(), digest, size).build();
     }
 
@@ -68,10 +72,14 @@ public class BlobResource {
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/blobs/{digest: [^/]+}")
     public Response get(@PathParam("name") String name, @PathParam("digest") String digestParam,
-                        @HeaderParam("Range") String rangeHeader, @Context HttpServerResponse httpResponse) throws IOException {
+                        @HeaderParam("Range") String rangeHeader, @HeaderParam("If-None-Match") String ifNoneMatch,
+                        @Context HttpServerResponse httpResponse) throws IOException {
         String repository = RepositoryName.require(name);
         Digest digest = Digest.parse(digestParam);
         long size = linkedSize(repository, digest);
+        if (ConditionalRequests.notModified(ifNoneMatch, digest.toString())) {
+            return notModified(digest);
+        }
         Optional<URI> redirect = store.redirect(digest);
         if (redirect.isPresent()) {
             return Response.temporaryRedirect(redirect.get())
@@ -143,8 +151,15 @@ public class BlobResource {
                 .header(HttpHeaders.CONTENT_LENGTH, length)
                 .header(HttpHeaders.CONTENT_TYPE, OCTET_STREAM)
                 .header(RegistryHeaders.CONTENT_DIGEST, digest.toString())
-                .header(HttpHeaders.ETAG, "\"" + digest + "\"")
+                .header(HttpHeaders.ETAG, ConditionalRequests.etag(digest.toString()))
+                .header(HttpHeaders.CACHE_CONTROL, ConditionalRequests.IMMUTABLE)
                 .header("Accept-Ranges", "bytes");
+    }
+
+    private static Response notModified(Digest digest) {
+        return Response.notModified().header(RegistryHeaders.CONTENT_DIGEST, digest.toString())
+                .header(HttpHeaders.ETAG, ConditionalRequests.etag(digest.toString()))
+                .header(HttpHeaders.CACHE_CONTROL, ConditionalRequests.IMMUTABLE).build();
     }
 
     private long linkedSize(String name, Digest digest) {

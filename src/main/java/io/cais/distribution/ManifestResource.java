@@ -2,6 +2,7 @@ package io.cais.distribution;
 
 import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
+import io.cais.content.MediaTypes;
 import io.cais.content.Reference;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
@@ -14,7 +15,6 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -25,6 +25,8 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /** Manifests: {@code PUT|GET|HEAD|DELETE /v2/<name>/manifests/<reference>}, by tag or by digest. */
 @Path("/v2")
@@ -44,16 +46,16 @@ public class ManifestResource {
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response head(@PathParam("name") String name, @PathParam("reference") String reference,
-                         @HeaderParam("Cache-Control") String cacheControl) {
-        return serve(name, reference, false, noCache(cacheControl));
+                         @Context HttpHeaders headers) {
+        return serve(name, reference, false, headers);
     }
 
     @GET
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response get(@PathParam("name") String name, @PathParam("reference") String reference,
-                        @HeaderParam("Cache-Control") String cacheControl) {
-        return serve(name, reference, true, noCache(cacheControl));
+                        @Context HttpHeaders headers) {
+        return serve(name, reference, true, headers);
     }
 
     @PUT
@@ -101,18 +103,53 @@ public class ManifestResource {
         return false;
     }
 
-    private Response serve(String name, String referenceParam, boolean withBody, boolean fresh) {
+    /**
+     * The manifest the reference names, in a media type the client accepts ({@link ManifestNegotiation}); 304 when
+     * the client already has it ({@link ConditionalRequests}).
+     */
+    private Response serve(String name, String referenceParam, boolean withBody, HttpHeaders headers) {
         String repository = RepositoryName.require(name);
         Reference reference = Reference.lookup(referenceParam);
-        ManifestRecord manifest = lookup.find(repository, reference, withBody, fresh).orElseThrow(() ->
-                new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", referenceParam));
-        Response.ResponseBuilder response = withBody ? Response.ok(manifest.payload()) : Response.ok();
+        boolean fresh = noCache(headers.getHeaderString("Cache-Control"));
+        Optional<Set<String>> accepted = ManifestNegotiation.accepted(headers.getRequestHeader(HttpHeaders.ACCEPT));
+        ManifestRecord stored = find(repository, reference, withBody, fresh, referenceParam);
+        ManifestRecord manifest = ManifestNegotiation.acceptable(accepted, stored.mediaType()) ? stored
+                : acceptableChild(repository, reference, stored, accepted.get(), withBody, fresh).orElseThrow(() ->
+                        new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "the manifest exists, but in no media type the "
+                                + "request accepts", Map.of("mediaType", stored.mediaType())));
+        Response.ResponseBuilder response;
+        if (ConditionalRequests.notModified(headers.getHeaderString(HttpHeaders.IF_NONE_MATCH), manifest.digest())) {
+            response = Response.notModified();
+        } else {
+            response = (withBody ? Response.ok(manifest.payload()) : Response.ok())
+                    .header(HttpHeaders.CONTENT_TYPE, manifest.mediaType())
+                    .header(HttpHeaders.CONTENT_LENGTH, manifest.size());
+        }
+        if (reference instanceof Reference.ByDigest) {
+            response.header(HttpHeaders.CACHE_CONTROL, ConditionalRequests.IMMUTABLE);
+        }
         return response
-                .header(HttpHeaders.CONTENT_TYPE, manifest.mediaType())
-                .header(HttpHeaders.CONTENT_LENGTH, manifest.size())
                 .header(RegistryHeaders.CONTENT_DIGEST, manifest.digest())
-                .header(HttpHeaders.ETAG, "\"" + manifest.digest() + "\"")
+                .header(HttpHeaders.ETAG, ConditionalRequests.etag(manifest.digest()))
                 .build();
+    }
+
+    /** For a client that does not accept the stored index or list: its linux/amd64 child, when that is acceptable. */
+    private Optional<ManifestRecord> acceptableChild(String repository, Reference reference, ManifestRecord stored,
+                                                     Set<String> accepted, boolean withBody, boolean fresh) {
+        if (!MediaTypes.isIndex(stored.mediaType())) {
+            return Optional.empty();
+        }
+        byte[] index = stored.payload() != null ? stored.payload()
+                : find(repository, reference, true, fresh, reference.toString()).payload();
+        return ManifestNegotiation.defaultChild(index, accepted)
+                .flatMap(child -> lookup.find(repository, Reference.lookup(child), withBody, fresh))
+                .filter(child -> accepted.contains(child.mediaType()));
+    }
+
+    private ManifestRecord find(String repository, Reference reference, boolean withBody, boolean fresh, String asked) {
+        return lookup.find(repository, reference, withBody, fresh).orElseThrow(() ->
+                new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", asked));
     }
 
     /** Reads the manifest, refusing more than the configured maximum without reading it all (413). */
