@@ -11,7 +11,15 @@ import java.util.Optional;
 public class CaisMain {
 
     public static void main(String... args) throws Exception {
-        Optional<EmbeddedDatabase> embedded = EmbeddedDatabase.startIfNeeded();
+        Optional<EmbeddedDatabase> embedded;
+        try {
+            embedded = EmbeddedDatabase.startIfNeeded();
+        } catch (IllegalStateException noDatabase) {
+            // One line an operator can act on, not a stack trace.
+            System.err.println("cais: " + noDatabase.getMessage());
+            System.exit(2);
+            return;
+        }
         try {
             Quarkus.run(args);
         } finally {

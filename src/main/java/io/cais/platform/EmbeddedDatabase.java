@@ -46,6 +46,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
         if (config.getOptionalValue(JDBC_URL, String.class).isPresent()) {
             return Optional.empty();
         }
+        if (!bundled()) {
+            throw new IllegalStateException("this build of Cais has no embedded PostgreSQL (the production build): set "
+                    + JDBC_URL + " (QUARKUS_DATASOURCE_JDBC_URL) to your PostgreSQL");
+        }
         Path dataDir = Path.of(config.getOptionalValue("cais.embedded-database.data-dir", String.class)
                 .orElse(EmbeddedDatabaseConfig.DEFAULT_DATA_DIR)).toAbsolutePath();
         int port = config.getOptionalValue("cais.embedded-database.port", Integer.class)
@@ -100,6 +104,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return row.getString(1);
         } catch (SQLException e) {
             throw new UncheckedIOException(new IOException("cannot read setting " + setting, e));
+        }
+    }
+
+    /** Whether the embedded PostgreSQL is part of this build; the production build leaves it out (pom.xml). */
+    private static boolean bundled() {
+        try {
+            Class.forName("io.zonky.test.db.postgres.embedded.EmbeddedPostgres", false, EmbeddedDatabase.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
         }
     }
 
