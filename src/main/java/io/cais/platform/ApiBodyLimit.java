@@ -3,6 +3,7 @@ package io.cais.platform;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cais.error.ErrorBody;
 import io.cais.error.ErrorCode;
+import io.cais.error.FilterErrors;
 import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.ext.web.RoutingContext;
@@ -25,17 +26,11 @@ public class ApiBodyLimit {
 
     void register(@Observes Filters filters, LimitsConfig config, ObjectMapper json) {
         long max = config.maxApiBodySize();
-        byte[] tooLarge;
-        try {
-            tooLarge = json.writeValueAsBytes(ErrorBody.of(ErrorCode.SIZE_INVALID, "request body is larger than the limit",
-                    Map.of("maxBytes", max)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        filters.register(context -> limit(context, max, tooLarge), AFTER_QUARKUS_LIMITS);
+        ErrorBody tooLarge = ErrorBody.of(ErrorCode.SIZE_INVALID, "request body is larger than the limit", Map.of("maxBytes", max));
+        filters.register(context -> limit(context, max, json, tooLarge), AFTER_QUARKUS_LIMITS);
     }
 
-    private static void limit(RoutingContext context, long max, byte[] tooLarge) {
+    private static void limit(RoutingContext context, long max, ObjectMapper json, ErrorBody tooLarge) {
         String path = context.request().path();
         if (path == null || !(path.startsWith("/api/") || path.startsWith("/auth/"))) {
             context.next();
@@ -43,8 +38,7 @@ public class ApiBodyLimit {
         }
         String length = context.request().getHeader("Content-Length");
         if (length != null && declared(length) > max) {
-            context.response().setStatusCode(413).putHeader("Content-Type", "application/json")
-                    .putHeader("Connection", "close").end(io.vertx.core.buffer.Buffer.buffer(tooLarge));
+            FilterErrors.reject(context, json, 413, tooLarge, "Connection", "close");
             return;
         }
         context.put(VertxHttpRecorder.MAX_REQUEST_SIZE_KEY, max);
