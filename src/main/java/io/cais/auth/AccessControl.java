@@ -17,6 +17,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -49,9 +50,11 @@ public class AccessControl {
     @Inject
     AuthMetrics metrics;
 
-    /** Enforces a route's declared rule; path and query parameters name what the rule is about. */
-    void enforce(Rule rule, UriInfo uri) {
-        MultivaluedMap<String, String> path = uri.getPathParameters();
+    /**
+     * Enforces a route's declared rule; path parameters (looked up by name, not copied into a map: this runs on every
+     * manifest HEAD) and, for uploads, query parameters name what the rule is about.
+     */
+    void enforce(Rule rule, UnaryOperator<String> path, UriInfo uri) {
         switch (rule) {
             case ANYONE -> {
             }
@@ -62,9 +65,9 @@ public class AccessControl {
             case REPOSITORY_DELETE -> require(repository(path), Action.DELETE);
             case REPOSITORY_UPLOAD -> requireUpload(repository(path), uri.getQueryParameters());
             case USER -> user();
-            case SELF_OR_SERVER_ADMIN -> requireSelfOrServerAdmin(path.getFirst("name"));
-            case NAMESPACE_READER -> requireNamespace(path.getFirst("namespace"), false);
-            case NAMESPACE_ADMIN -> requireNamespace(path.getFirst("namespace"), true);
+            case SELF_OR_SERVER_ADMIN -> requireSelfOrServerAdmin(path.apply("name"));
+            case NAMESPACE_READER -> requireNamespace(path.apply("namespace"), false);
+            case NAMESPACE_ADMIN -> requireNamespace(path.apply("namespace"), true);
             case SERVER_ADMIN -> requireServerAdmin();
         }
     }
@@ -267,8 +270,8 @@ public class AccessControl {
         return "repository:" + repository + ":" + (action == Action.PUSH ? "pull,push" : action.wire());
     }
 
-    private static String repository(MultivaluedMap<String, String> path) {
-        return RepositoryName.require(path.getFirst("name"));
+    private static String repository(UnaryOperator<String> path) {
+        return RepositoryName.require(path.apply("name"));
     }
 
     private static boolean isAdminApi(RoutingContext context) {

@@ -3,10 +3,11 @@ package io.cais.auth;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+import org.jboss.resteasy.reactive.server.core.ResteasyReactiveRequestContext;
+import org.jboss.resteasy.reactive.server.spi.ResteasyReactiveContainerRequestContext;
 
 import java.lang.reflect.Method;
 
@@ -22,7 +23,7 @@ public class RouteAuthorization {
     AccessControl access;
 
     @ServerRequestFilter
-    public void authorize(ContainerRequestContext request, ResourceInfo resource) {
+    public void authorize(ResteasyReactiveContainerRequestContext request, ResourceInfo resource) {
         Method method = resource.getResourceMethod();
         Authorize declared = method == null ? null : method.getAnnotation(Authorize.class);
         if (declared == null) {
@@ -30,6 +31,9 @@ public class RouteAuthorization {
                     request.getUriInfo().getPath());
             throw new RegistryException(ErrorCode.DENIED, "this endpoint declares no access rule");
         }
-        access.enforce(declared.value(), request.getUriInfo());
+        // Path parameters straight from the matched route; UriInfo.getPathParameters() would copy them into a new
+        // map on every request. Quarkus REST's request context is the only implementation of this interface.
+        var context = (ResteasyReactiveRequestContext) request.getServerRequestContext();
+        access.enforce(declared.value(), name -> context.getPathParameter(name, false), request.getUriInfo());
     }
 }

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cais.content.MediaTypes;
 
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.regex.Pattern;
 
 /**
  * What a manifest GET/HEAD answers for the client's {@code Accept}, as Distribution does it: the stored manifest
@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 final class ManifestNegotiation {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern Q_ZERO = Pattern.compile("\\s*[qQ]\\s*=\\s*0(\\.0*)?\\s*");
 
     private ManifestNegotiation() {
     }
@@ -30,12 +31,15 @@ final class ManifestNegotiation {
         if (acceptHeaders == null || acceptHeaders.isEmpty()) {
             return Optional.empty();
         }
-        Set<String> types = acceptHeaders.stream()
-                .flatMap(header -> java.util.Arrays.stream(header.split(",")))
-                .filter(range -> !refused(range))
-                .map(MediaTypes::essence)
-                .filter(type -> type != null && !type.isEmpty())
-                .collect(Collectors.toSet());
+        Set<String> types = new HashSet<>();
+        for (String header : acceptHeaders) {
+            for (String range : header.split(",")) {
+                String type = refused(range) ? null : MediaTypes.essence(range);
+                if (type != null && !type.isEmpty()) {
+                    types.add(type);
+                }
+            }
+        }
         if (types.isEmpty() || types.contains("*/*") || types.contains("application/*")) {
             return Optional.empty();
         }
@@ -62,11 +66,14 @@ final class ManifestNegotiation {
         }
     }
 
-    /** {@code q=0} means "not this one". */
+    /** {@code q=0} (or {@code q=0.0…}) means "not this one". */
     private static boolean refused(String range) {
-        for (String parameter : range.split(";")) {
-            String p = parameter.trim().toLowerCase(Locale.ROOT).replace(" ", "");
-            if (p.equals("q=0") || p.matches("q=0\\.0*")) {
+        int semicolon = range.indexOf(';');
+        if (semicolon < 0) {
+            return false; // the common case: no parameters
+        }
+        for (String parameter : range.substring(semicolon + 1).split(";")) {
+            if (Q_ZERO.matcher(parameter).matches()) {
                 return true;
             }
         }

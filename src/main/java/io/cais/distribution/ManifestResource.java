@@ -19,6 +19,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 
@@ -46,7 +47,7 @@ public class ManifestResource {
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response head(@PathParam("name") String name, @PathParam("reference") String reference,
-                         @Context HttpHeaders headers) {
+                         @BeanParam ManifestRequestHeaders headers) {
         return serve(name, reference, false, headers);
     }
 
@@ -54,7 +55,7 @@ public class ManifestResource {
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response get(@PathParam("name") String name, @PathParam("reference") String reference,
-                        @Context HttpHeaders headers) {
+                        @BeanParam ManifestRequestHeaders headers) {
         return serve(name, reference, true, headers);
     }
 
@@ -107,18 +108,18 @@ public class ManifestResource {
      * The manifest the reference names, in a media type the client accepts ({@link ManifestNegotiation}); 304 when
      * the client already has it ({@link ConditionalRequests}).
      */
-    private Response serve(String name, String referenceParam, boolean withBody, HttpHeaders headers) {
+    private Response serve(String name, String referenceParam, boolean withBody, ManifestRequestHeaders headers) {
         String repository = RepositoryName.require(name);
         Reference reference = Reference.lookup(referenceParam);
-        boolean fresh = noCache(headers.getHeaderString("Cache-Control"));
-        Optional<Set<String>> accepted = ManifestNegotiation.accepted(headers.getRequestHeader(HttpHeaders.ACCEPT));
+        boolean fresh = noCache(headers.cacheControl);
+        Optional<Set<String>> accepted = ManifestNegotiation.accepted(headers.accept);
         ManifestRecord stored = find(repository, reference, withBody, fresh, referenceParam);
         ManifestRecord manifest = ManifestNegotiation.acceptable(accepted, stored.mediaType()) ? stored
                 : acceptableChild(repository, reference, stored, accepted.get(), withBody, fresh).orElseThrow(() ->
                         new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "the manifest exists, but in no media type the "
                                 + "request accepts", Map.of("mediaType", stored.mediaType())));
         Response.ResponseBuilder response;
-        if (ConditionalRequests.notModified(headers.getHeaderString(HttpHeaders.IF_NONE_MATCH), manifest.digest())) {
+        if (ConditionalRequests.notModified(headers.ifNoneMatch, manifest.digest())) {
             response = Response.notModified();
         } else {
             response = (withBody ? Response.ok(manifest.payload()) : Response.ok())
