@@ -76,6 +76,21 @@ free_port() {
 # One field of /proc/<pid>/status in KiB (VmHWM = peak resident set, VmRSS = current).
 proc_kib() { awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status"; }
 
+# CPU time the registry JVM has used so far, in microseconds (utime + stime of /proc/<pid>/stat; the
+# fields after "pid (comm) " start at the state, so utime and stime are the 12th and 13th). Per
+# request it is the figure that other work on a shared machine skews least: throughput falls when
+# another process takes the cores, the CPU a request costs hardly moves.
+registry_cpu_us() {
+    [[ -n ${REGISTRY_PID:-} && -r /proc/$REGISTRY_PID/stat ]] || { echo 0; return; }
+    awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000000 / tck }' \
+        "/proc/$REGISTRY_PID/stat"
+}
+
+# cpu_per_request CPU_US_BEFORE REQUESTS: the registry's CPU microseconds per request since then.
+cpu_per_request() {
+    awk -v d="$(( $(registry_cpu_us) - $1 ))" -v n="${2:-0}" 'BEGIN { if (n > 0) printf "%.1f", d / n; else print "-" }'
+}
+
 seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 mib_per_s() { awk -v bytes="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? bytes / 1048576 / s : 0) }'; }
 kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
@@ -589,7 +604,8 @@ EOF
 # ---------------------------------------------------------------------------------------------
 
 # Both wrappers leave the figures of the measured run in LOAD_REQUESTS LOAD_RPS LOAD_P50 LOAD_P99
-# (ms) and LOAD_ERRORS (non-2xx answers plus socket errors), and keep the raw output in OUT_FILE.
+# (ms), LOAD_ERRORS (non-2xx answers plus socket errors) and LOAD_CPU_US (the registry's CPU
+# microseconds per measured request), and keep the raw output in OUT_FILE.
 # A warm-up run of WARMUP seconds (0: none) of the same request comes first: the JIT needs it.
 # The token in AUTH_ARGS goes with every request.
 
@@ -601,11 +617,14 @@ run_wrk() {
         wrk -t"$threads" -c"$conns" -d"${WARMUP}s" ${AUTH_ARGS[@]+"${AUTH_ARGS[@]}"} "$@" "$url" > "$out.warmup" 2>&1 \
             || { cat "$out.warmup" >&2; die "wrk warm-up failed ($url)"; }
     fi
+    local cpu_before
+    cpu_before=$(registry_cpu_us)
     wrk -t"$threads" -c"$conns" -d"${secs}s" --latency ${AUTH_ARGS[@]+"${AUTH_ARGS[@]}"} "$@" "$url" > "$out" 2>&1 \
         || { cat "$out" >&2; die "wrk failed ($url)"; }
     local non2xx sockerr
     LOAD_RPS=$(awk '$1 == "Requests/sec:" { print $2 }' "$out")
     LOAD_REQUESTS=$(awk '$2 == "requests" && $3 == "in" { print $1 }' "$out")
+    LOAD_CPU_US=$(cpu_per_request "$cpu_before" "$LOAD_REQUESTS")
     LOAD_P50=$(to_ms "$(awk '/Latency Distribution/ { d = 1 } d && $1 == "50%" { print $2; exit }' "$out")")
     LOAD_P99=$(to_ms "$(awk '/Latency Distribution/ { d = 1 } d && $1 == "99%" { print $2; exit }' "$out")")
     non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
@@ -627,11 +646,14 @@ run_ab() {
         ab -q -k -c "$conns" -t "$WARMUP" -n 2000000 ${AUTH_ARGS[@]+"${AUTH_ARGS[@]}"} "$@" "$url" > "$out.warmup" 2>&1 \
             || { cat "$out.warmup" >&2; die "ab warm-up failed ($url)"; }
     fi
+    local cpu_before
+    cpu_before=$(registry_cpu_us)
     ab -q -k -c "$conns" -t "$secs" -n 2000000 ${AUTH_ARGS[@]+"${AUTH_ARGS[@]}"} "$@" "$url" > "$out" 2>&1 \
         || { cat "$out" >&2; die "ab failed ($url)"; }
     local failed non2xx
     LOAD_RPS=$(awk '/^Requests per second:/ { print $4 }' "$out")
     LOAD_REQUESTS=$(awk '/^Complete requests:/ { print $3 }' "$out")
+    LOAD_CPU_US=$(cpu_per_request "$cpu_before" "$LOAD_REQUESTS")
     LOAD_P50=$(awk '$1 == "50%" { print $2 }' "$out")
     LOAD_P99=$(awk '$1 == "99%" { print $2 }' "$out")
     failed=$(awk '/^Failed requests:/ { print $3 }' "$out")

@@ -90,7 +90,7 @@ create_tags() {
 # Load runs
 # ---------------------------------------------------------------------------------------------
 
-ROWS=()      # scenario|tool|connections|seconds|requests|req_s|p50|p99|errors|notes
+ROWS=()      # scenario|tool|connections|seconds|requests|req_s|p50|p99|errors|cpu_us_per_request|notes
 ERRORS=0
 
 # load TOOL SCENARIO CONNECTIONS SECONDS NOTES TARGET [tool args...]: one warmed-up run of wrk
@@ -106,7 +106,7 @@ load() {
         ab) run_ab "$out" "$conns" "$secs" "$BASE$target" "$@" ;;
     esac
     ERRORS=$((ERRORS + LOAD_ERRORS))
-    ROWS+=("$scenario|$tool|$conns|$secs|${LOAD_REQUESTS:--}|${LOAD_RPS:--}|${LOAD_P50:--}|${LOAD_P99:--}|$LOAD_ERRORS|$notes")
+    ROWS+=("$scenario|$tool|$conns|$secs|${LOAD_REQUESTS:--}|${LOAD_RPS:--}|${LOAD_P50:--}|${LOAD_P99:--}|$LOAD_ERRORS|${LOAD_CPU_US:--}|$notes")
 }
 
 # Every page once, following Link, one curl per page (so the wall time includes a curl start
@@ -153,7 +153,7 @@ walk_tags() {
     read -r p50 p99 curl_sum <<< "$stats"
     rps=$(awk -v n="$pages" -v s="$wall" 'BEGIN { printf "%.2f", n / s }')
     WALK_SUMMARY="walked $pages pages in $wall s wall (curl time_total sum $curl_sum s), saw $seen tags ($unique distinct, in order: $sorted), complete: $ok"
-    ROWS+=("tag-list walk|curl|1|$wall|$pages|$rps|$p50|$p99|$([[ $ok == yes ]] && echo 0 || echo 1)|$seen tags in $pages pages; wall ${wall}s; curl sum ${curl_sum}s")
+    ROWS+=("tag-list walk|curl|1|$wall|$pages|$rps|$p50|$p99|$([[ $ok == yes ]] && echo 0 || echo 1)|-|$seen tags in $pages pages; wall ${wall}s; curl sum ${curl_sum}s")
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -163,11 +163,11 @@ walk_tags() {
 write_tsv() {
     local hwm=$1 heap=$2 row
     for row in "${ROWS[@]}"; do
-        local scenario tool conns secs reqs rps p50 p99 errors notes
-        IFS='|' read -r scenario tool conns secs reqs rps p50 p99 errors notes <<< "$row"
-        tsv_append "$TSV" $'run\tgit\tscenario\ttool\tconnections\tseconds\trequests\trequests_per_s\tp50_ms\tp99_ms\terrors\ttags\tvmhwm_kib\txmx\tmax_heap_bytes\tjvm_opts\tnotes' \
+        local scenario tool conns secs reqs rps p50 p99 errors cpu notes
+        IFS='|' read -r scenario tool conns secs reqs rps p50 p99 errors cpu notes <<< "$row"
+        tsv_append "$TSV" $'run\tgit\tscenario\ttool\tconnections\tseconds\trequests\trequests_per_s\tp50_ms\tp99_ms\terrors\ttags\tvmhwm_kib\txmx\tmax_heap_bytes\tjvm_opts\tcpu_us_per_request\tnotes' \
             "$RUN_ID" "$GIT_REV" "$scenario" "$tool" "$conns" "$secs" "$reqs" "$rps" "$p50" "$p99" \
-            "$errors" "$TAG_COUNT" "$hwm" "$XMX" "$heap" "${REGISTRY_JAVA_OPTS:-}" "$notes"
+            "$errors" "$TAG_COUNT" "$hwm" "$XMX" "$heap" "${REGISTRY_JAVA_OPTS:-}" "$cpu" "$notes"
     done
 }
 
@@ -179,13 +179,13 @@ print_table() {
     echo "bearer token on every request; warm-up ${WARMUP}s before each run; $TAG_COUNT tags in $TAGS_REPO, pages of $PAGE"
     echo "load average at start $LOAD_START, at end $(loadavg) (other work on the machine skews the figures)"
     echo
-    printf '%-30s %-5s %5s %6s %9s %10s %9s %9s %6s\n' figure tool conns secs requests 'req/s' 'p50 ms' 'p99 ms' errors
-    printf '%-30s %-5s %5s %6s %9s %10s %9s %9s %6s\n' ------ ---- ----- ---- -------- ----- ------ ------ ------
-    local row scenario tool conns secs reqs rps p50 p99 errors notes
+    printf '%-30s %-5s %5s %6s %9s %10s %9s %9s %6s %9s\n' figure tool conns secs requests 'req/s' 'p50 ms' 'p99 ms' errors 'cpu us/req'
+    printf '%-30s %-5s %5s %6s %9s %10s %9s %9s %6s %9s\n' ------ ---- ----- ---- -------- ----- ------ ------ ------ ----------
+    local row scenario tool conns secs reqs rps p50 p99 errors cpu notes
     for row in "${ROWS[@]}"; do
-        IFS='|' read -r scenario tool conns secs reqs rps p50 p99 errors notes <<< "$row"
-        printf '%-30s %-5s %5s %6s %9s %10s %9s %9s %6s\n' \
-            "$scenario" "$tool" "$conns" "$secs" "$reqs" "$rps" "$p50" "$p99" "$errors"
+        IFS='|' read -r scenario tool conns secs reqs rps p50 p99 errors cpu notes <<< "$row"
+        printf '%-30s %-5s %5s %6s %9s %10s %9s %9s %6s %9s\n' \
+            "$scenario" "$tool" "$conns" "$secs" "$reqs" "$rps" "$p50" "$p99" "$errors" "$cpu"
     done
     echo
     echo "tag-list walk: $WALK_SUMMARY"

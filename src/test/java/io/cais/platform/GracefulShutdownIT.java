@@ -127,8 +127,10 @@ class GracefulShutdownIT {
 
                 long start = System.nanoTime();
                 registry.terminate();
-                assertThat(registry.awaitExit(Duration.ofSeconds(5)))
-                        .as("exits within 5 s of SIGTERM (shutdown timeout 30 s):\n" + registry.log()).isTrue();
+                boolean exited = registry.awaitExit(Duration.ofSeconds(5));
+                String stuck = exited ? "" : "\n--- threads of the registry still running ---\n" + registry.threadDump();
+                assertThat(exited).as("exits within 5 s of SIGTERM (shutdown timeout 30 s):\n" + registry.log() + stuck)
+                        .isTrue();
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
                 assertThat(registry.log()).contains("blob store unavailable").doesNotContain("failed unexpectedly");
             }

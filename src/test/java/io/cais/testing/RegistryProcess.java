@@ -84,6 +84,7 @@ public final class RegistryProcess implements AutoCloseable {
         }
     }
 
+    /** What the process logged so far. */
     public String log() throws IOException {
         return Files.readString(log);
     }
@@ -134,7 +135,30 @@ public final class RegistryProcess implements AutoCloseable {
         return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    /** What the process logged so far. */
+    /**
+     * Every thread of the running registry, virtual threads included (jcmd Thread.dump_to_file; jstack shows only
+     * platform threads, and a request stuck in a handler waits on a virtual one). For failure messages: a test that
+     * sees the registry hang says where it hangs.
+     */
+    public String threadDump() {
+        try {
+            Path dump = Files.createTempFile("cais-threads", ".txt");
+            Files.delete(dump); // jcmd refuses to overwrite
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(process.pid()), "Thread.dump_to_file", dump.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!jcmd.waitFor(20, java.util.concurrent.TimeUnit.SECONDS) || !Files.exists(dump)) {
+                jcmd.destroyForcibly();
+                return "(no thread dump: jcmd did not write one)";
+            }
+            String threads = Files.readString(dump);
+            Files.delete(dump);
+            return threads;
+        } catch (IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
+        }
+    }
+
     /** Stops the process the way an orchestrator does: SIGTERM, then waits for a clean exit. */
     @Override
     public void close() throws Exception {
