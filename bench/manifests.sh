@@ -14,9 +14,14 @@
 # embedded PostgreSQL) and measures, over a single connection (what a paging client sees):
 #   tag-list pages         GET /v2/bench/tags/tags/list?n=1000[&last=...]  first, middle, last page
 #   tag-list walk          every page once, following the Link header (curl), total wall time
-# Each measured load run follows a short warm-up run of the same request (the JIT needs it).
+# Each measured load run follows a short warm-up run of the same request, and the first one follows
+# a longer warm-up of the whole manifest path (HEAD and GET, --jit-warmup seconds each): until the
+# JIT has compiled it, its compiler threads take the cores, and the first row measured would pay for
+# code the later rows run compiled. The "cpu us/req" column is the registry JVM's CPU time (user +
+# system) per measured request: throughput moves with whatever else runs on a shared machine, the
+# CPU a request costs much less, so compare builds by it first.
 #
-# Usage: bench/manifests.sh [--duration S] [--warmup S] [--connections N] [--tags N] [--build]
+# Usage: bench/manifests.sh [--duration S] [--warmup S] [--jit-warmup S] [--connections N] [--tags N] [--build]
 # Env:   JAVA_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64 if present), XMX (default 512m),
 #        KEEP=1 keeps the temp dir (storage, database, registry log, raw tool output),
 #        BENCH_TMP (default /tmp), REGISTRY_JAVA_OPTS extra JVM options for the registry
@@ -39,6 +44,7 @@ XMX=${XMX:-512m}
 
 DURATION=15         # seconds per measured manifest run
 WARMUP=5            # seconds per warm-up run (read by run_wrk and run_ab)
+JIT_WARMUP=20       # seconds of HEAD and of GET before the first measured run
 TAGLIST_DURATION=10 # seconds per measured tag-list run
 CONNECTIONS=64
 TAG_COUNT=100000
@@ -48,6 +54,7 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --duration) DURATION=${2:?--duration needs seconds}; shift 2 ;;
         --warmup) WARMUP=${2:?--warmup needs seconds}; shift 2 ;;
+        --jit-warmup) JIT_WARMUP=${2:?--jit-warmup needs seconds}; shift 2 ;;
         --connections) CONNECTIONS=${2:?--connections needs a number}; shift 2 ;;
         --tags) TAG_COUNT=${2:?--tags needs a number}; shift 2 ;;
         --build) FORCE_BUILD=1; shift ;;
@@ -57,6 +64,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "--duration must be a positive number of seconds" >&2; exit 2; }
 [[ $WARMUP =~ ^[0-9]+$ ]] || { echo "--warmup must be a number of seconds" >&2; exit 2; }
+[[ $JIT_WARMUP =~ ^[0-9]+$ ]] || { echo "--jit-warmup must be a number of seconds" >&2; exit 2; }
 [[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || { echo "--connections must be a positive number" >&2; exit 2; }
 if ! [[ $TAG_COUNT =~ ^[1-9][0-9]*$ ]] || (( TAG_COUNT < 1000 || TAG_COUNT > 9999999 )); then
     echo "--tags must be between 1000 and 9999999" >&2; exit 2
@@ -176,7 +184,7 @@ print_table() {
     echo
     echo "Cais manifest benchmark  $RUN_ID  git $GIT_REV"
     echo "registry -Xmx$XMX${REGISTRY_JAVA_OPTS:+ $REGISTRY_JAVA_OPTS}, $("$JAVA" -version 2>&1 | head -n 1); $(nproc) cores shared by the registry, PostgreSQL and the load tool"
-    echo "bearer token on every request; warm-up ${WARMUP}s before each run; $TAG_COUNT tags in $TAGS_REPO, pages of $PAGE"
+    echo "bearer token on every request; ${JIT_WARMUP}s JIT warm-up, then warm-up ${WARMUP}s before each run; $TAG_COUNT tags in $TAGS_REPO, pages of $PAGE"
     echo "load average at start $LOAD_START, at end $(loadavg) (other work on the machine skews the figures)"
     echo
     printf '%-30s %-5s %5s %6s %9s %10s %9s %9s %6s %9s\n' figure tool conns secs requests 'req/s' 'p50 ms' 'p99 ms' errors 'cpu us/req'
@@ -225,6 +233,13 @@ push_small_image "$APP_REPO" latest
 check_manifest_by_tag "$APP_REPO" latest
 
 MANIFEST_URL="/v2/$APP_REPO/manifests/latest"
+if (( JIT_WARMUP > 0 )); then
+    log "JIT warm-up: ${JIT_WARMUP}s of HEAD, then of GET, unmeasured"
+    WARMUP=$JIT_WARMUP run_ab "$WORK/results/jit-warmup-head" "$CONNECTIONS" 1 "$BASE$MANIFEST_URL" \
+        -i -H "Accept: $MANIFEST_TYPE"
+    WARMUP=$JIT_WARMUP run_wrk "$WORK/results/jit-warmup-get" "$CONNECTIONS" 2 1 "$BASE$MANIFEST_URL" \
+        -H "Accept: $MANIFEST_TYPE"
+fi
 load ab "manifest HEAD by tag" "$CONNECTIONS" "$DURATION" "HEAD $MANIFEST_URL" \
     "$MANIFEST_URL" -i -H "Accept: $MANIFEST_TYPE"
 load wrk "manifest GET by tag" "$CONNECTIONS" "$DURATION" "GET $MANIFEST_URL" \
