@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
+import java.util.List;
 import java.util.Optional;
 
 /** Tags: a name in a repository pointing at one manifest. */
@@ -12,9 +13,6 @@ public class TagStore {
 
     @Inject
     Jdbc jdbc;
-
-    @Inject
-    RepositoryStore repositories;
 
     /**
      * Points the tag at the manifest, in the push's transaction: created or moved by one upsert, so readers see the
@@ -34,12 +32,17 @@ public class TagStore {
     }
 
     /**
-     * The repository's tags after {@code last} in lexical order — one range scan of the tag key, one row more than
-     * the page to know whether another follows — or empty when the repository does not exist.
+     * The repository's tags after {@code last} in lexical order, or empty when the repository does not exist. One
+     * statement: a range scan of the tag key, one row more than the page to know whether another follows; a
+     * repository without tags is one row with no name.
      */
     public Optional<Page<String>> page(String repository, String last, int limit) {
-        return repositories.id(repository).map(id -> Page.of(jdbc.list(
-                "SELECT name FROM tag WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?",
-                row -> row.getString(1), id, last == null ? "" : last, limit + 1), limit));
+        List<String> rows = jdbc.list("SELECT t.name FROM repository r LEFT JOIN LATERAL (SELECT name FROM tag "
+                        + "WHERE repository_id = r.id AND name > ? ORDER BY name LIMIT ?) t ON true WHERE r.name = ? ORDER BY t.name",
+                row -> row.getString(1), last == null ? "" : last, limit + 1, repository);
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(Page.of(rows.getFirst() == null ? List.of() : rows, limit));
     }
 }
