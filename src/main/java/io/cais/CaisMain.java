@@ -1,6 +1,6 @@
 package io.cais;
 
-import io.cais.platform.EmbeddedDatabase;
+import io.cais.metadata.postgres.EmbeddedDatabase;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 

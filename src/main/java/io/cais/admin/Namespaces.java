@@ -2,21 +2,15 @@ package io.cais.admin;
 
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
-import io.cais.tenant.Namespace;
 
 import java.util.regex.Pattern;
 
-/** Lookups and the name rule of namespaces: one component of the repository name grammar. */
+/** The name rule of namespaces: one component of the repository name grammar. */
 final class Namespaces {
 
     static final Pattern NAME = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
 
     private Namespaces() {
-    }
-
-    static Namespace require(String name) {
-        return Namespace.<Namespace>find("name", name).firstResultOptional().orElseThrow(() ->
-                new RegistryException(ErrorCode.NOT_FOUND, "namespace '" + name + "' does not exist", name));
     }
 
     static String validName(String name) {

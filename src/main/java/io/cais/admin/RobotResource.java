@@ -1,19 +1,20 @@
 package io.cais.admin;
 
 import io.cais.auth.AccessControl;
-import io.cais.auth.Account;
-import io.cais.auth.Authorize;
-import io.cais.auth.Rule;
 import io.cais.auth.Action;
+import io.cais.auth.Authorize;
 import io.cais.auth.CredentialExports;
 import io.cais.auth.Credentials;
 import io.cais.auth.Glob;
+import io.cais.auth.Rule;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
-import io.cais.tenant.Namespace;
+import io.cais.metadata.Account;
+import io.cais.metadata.AccountStore;
+import io.cais.metadata.Namespace;
+import io.cais.metadata.NamespaceStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -50,6 +51,12 @@ public class RobotResource {
     @Inject
     AccessControl access;
 
+    @Inject
+    NamespaceStore namespaces;
+
+    @Inject
+    AccountStore accounts;
+
     public record NewRobot(String name, List<String> actions, List<String> repositories, OffsetDateTime expiresAt) {
     }
 
@@ -66,12 +73,12 @@ public class RobotResource {
 
     @POST
     @Authorize(Rule.NAMESPACE_ADMIN)
-    @Transactional
     public Response create(@PathParam("namespace") String namespaceName, NewRobot body,
                            @QueryParam("format") String format, @QueryParam("secretName") String secretName,
                            @QueryParam("secretNamespace") String secretNamespace) {
-        Namespace namespace = Namespaces.require(namespaceName);
+        Namespace namespace = namespaces.require(namespaceName);
         NamespaceResource.require(body);
+        Export export = Export.of(format, secretName, secretNamespace);
         if (body.name() == null || body.name().length() > 64 || !ROBOT_NAME.matcher(body.name()).matches()) {
             throw new RegistryException(ErrorCode.NAME_INVALID,
                     "a robot name is lowercase letters and digits separated by '.', '_' or '-' (at most 64)", body.name());
@@ -82,9 +89,6 @@ public class RobotResource {
             throw new RegistryException(ErrorCode.INVALID_REQUEST, "expiresAt is in the past", body.expiresAt().toString());
         }
         String fullName = namespace.name + "+" + body.name();
-        if (Account.count("name", fullName) > 0) {
-            throw new RegistryException(ErrorCode.CONFLICT, "robot '" + fullName + "' already exists", fullName);
-        }
         String secret = Credentials.newSecret();
         Account robot = new Account();
         robot.name = fullName;
@@ -94,26 +98,22 @@ public class RobotResource {
         robot.actions = Action.wireList(actions);
         robot.repositories = String.join(",", patterns);
         robot.expiresAt = body.expiresAt();
-        robot.persistAndFlush();
-        io.quarkus.hibernate.orm.panache.Panache.getEntityManager().refresh(robot);
+        accounts.create(robot);
         return answer(Response.created(URI.create("/api/v1/namespaces/" + namespace.name + "/robots/" + body.name())),
-                robot, secret, format, secretName, secretNamespace);
+                robot, secret, export);
     }
 
     @GET
     @Authorize(Rule.NAMESPACE_ADMIN)
     public List<RobotView> list(@PathParam("namespace") String namespaceName) {
-        Namespace namespace = Namespaces.require(namespaceName);
-        return Account.<Account>list("namespaceId = ?1 and kind = 'robot' order by name", namespace.id).stream()
-                .map(RobotView::of).toList();
+        return accounts.robots(namespaces.require(namespaceName)).stream().map(RobotView::of).toList();
     }
 
     @DELETE
     @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{robot}")
-    @Transactional
     public Response delete(@PathParam("namespace") String namespaceName, @PathParam("robot") String name) {
-        find(Namespaces.require(namespaceName), name).delete();
+        accounts.delete(robot(namespaceName, name));
         return Response.noContent().build();
     }
 
@@ -121,34 +121,42 @@ public class RobotResource {
     @POST
     @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{robot}/secret")
-    @Transactional
     public Response rotate(@PathParam("namespace") String namespaceName, @PathParam("robot") String name,
                            @QueryParam("format") String format, @QueryParam("secretName") String secretName,
                            @QueryParam("secretNamespace") String secretNamespace) {
-        Account robot = find(Namespaces.require(namespaceName), name);
+        Export export = Export.of(format, secretName, secretNamespace);
+        Account robot = robot(namespaceName, name);
         String secret = Credentials.newSecret();
-        robot.credentialHash = Credentials.sha256(secret);
-        return answer(Response.ok(), robot, secret, format, secretName, secretNamespace);
+        accounts.setCredential(robot, Credentials.sha256(secret));
+        return answer(Response.ok(), robot, secret, export);
     }
 
-    private Response answer(Response.ResponseBuilder response, Account robot, String secret, String format,
-                            String secretName, String secretNamespace) {
+    /** How the credentials are handed out; checked before anything is written, so a bad request changes nothing. */
+    private record Export(String format, String secretName, String secretNamespace) {
+        static Export of(String format, String secretName, String secretNamespace) {
+            if (secretName != null && !Namespaces.NAME.matcher(secretName).matches()) {
+                throw new RegistryException(ErrorCode.INVALID_REQUEST, "secretName must be a DNS-1123 name", secretName);
+            }
+            if (secretNamespace != null && !Namespaces.NAME.matcher(secretNamespace).matches()) {
+                throw new RegistryException(ErrorCode.INVALID_REQUEST, "secretNamespace must be a DNS-1123 label", secretNamespace);
+            }
+            String chosen = format == null ? "" : format;
+            if (!List.of("", "dockerconfigjson", "kubernetes-secret").contains(chosen)) {
+                throw new RegistryException(ErrorCode.INVALID_REQUEST, "format must be dockerconfigjson or kubernetes-secret", format);
+            }
+            return new Export(chosen, secretName, secretNamespace);
+        }
+    }
+
+    private Response answer(Response.ResponseBuilder response, Account robot, String secret, Export export) {
         String host = registryHost();
-        String name = secretName != null ? secretName : kubernetesName(robot.name) + "-pull-secret";
-        if (secretName != null && !Namespaces.NAME.matcher(secretName).matches()) {
-            throw new RegistryException(ErrorCode.INVALID_REQUEST, "secretName must be a DNS-1123 name", secretName);
-        }
-        if (secretNamespace != null && !Namespaces.NAME.matcher(secretNamespace).matches()) {
-            throw new RegistryException(ErrorCode.INVALID_REQUEST, "secretNamespace must be a DNS-1123 label", secretNamespace);
-        }
+        String name = export.secretName() != null ? export.secretName() : kubernetesName(robot.name) + "-pull-secret";
         String dockerConfig = CredentialExports.dockerConfigJson(host, robot.name, secret);
-        String kubernetes = CredentialExports.kubernetesSecret(name, secretNamespace, host, robot.name, secret);
-        return switch (format == null ? "" : format) {
-            case "" -> response.entity(new RobotCredentials(RobotView.of(robot), robot.name, secret, dockerConfig, kubernetes)).build();
+        String kubernetes = CredentialExports.kubernetesSecret(name, export.secretNamespace(), host, robot.name, secret);
+        return switch (export.format()) {
             case "dockerconfigjson" -> response.entity(dockerConfig).type(MediaType.APPLICATION_JSON_TYPE).build();
             case "kubernetes-secret" -> response.entity(kubernetes).type(YAML).build();
-            default -> throw new RegistryException(ErrorCode.INVALID_REQUEST,
-                    "format must be dockerconfigjson or kubernetes-secret", format);
+            default -> response.entity(new RobotCredentials(RobotView.of(robot), robot.name, secret, dockerConfig, kubernetes)).build();
         };
     }
 
@@ -162,10 +170,8 @@ public class RobotResource {
         return URI.create(access.externalUrl()).getRawAuthority();
     }
 
-    private static Account find(Namespace namespace, String name) {
-        return Account.<Account>find("name = ?1 and kind = 'robot'", namespace.name + "+" + name).firstResultOptional()
-                .orElseThrow(() -> new RegistryException(ErrorCode.NOT_FOUND,
-                        "robot '" + namespace.name + "+" + name + "' does not exist", name));
+    private Account robot(String namespaceName, String name) {
+        return accounts.robot(namespaces.require(namespaceName).name + "+" + name);
     }
 
     private static Set<Action> actions(List<String> values) {

@@ -5,6 +5,7 @@ import io.cais.auth.Rule;
 import io.cais.auth.SigningKeys;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.SigningKeyStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
@@ -33,7 +34,7 @@ public class SigningKeyResource {
 
     @GET
     @Authorize(Rule.SERVER_ADMIN)
-    public List<SigningKeys.KeyInfo> list() {
+    public List<SigningKeyStore.KeyInfo> list() {
         return keys.list();
     }
 

@@ -1,15 +1,15 @@
 package io.cais.admin;
 
 import io.cais.auth.AccessControl;
-import io.cais.auth.Account;
 import io.cais.auth.Authorize;
-import io.cais.auth.Rule;
 import io.cais.auth.Credentials;
+import io.cais.auth.Rule;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.Account;
+import io.cais.metadata.AccountStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -39,6 +39,9 @@ public class UserResource {
     @Inject
     AccessControl access;
 
+    @Inject
+    AccountStore accounts;
+
     public record NewUser(String name, String password, Boolean admin) {
     }
 
@@ -55,7 +58,6 @@ public class UserResource {
     @POST
     @Authorize(Rule.SERVER_ADMIN)
     @Path("users")
-    @Transactional
     public Response create(NewUser body) {
         NamespaceResource.require(body);
         if (body.name() == null || !USER_NAME.matcher(body.name()).matches()) {
@@ -66,16 +68,12 @@ public class UserResource {
             throw new RegistryException(ErrorCode.NAME_INVALID, "'" + body.name() + "' is reserved for a built-in identity", body.name());
         }
         String password = password(body.password());
-        if (Account.count("name", body.name()) > 0) {
-            throw new RegistryException(ErrorCode.CONFLICT, "user '" + body.name() + "' already exists", body.name());
-        }
         Account user = new Account();
         user.name = body.name();
         user.kind = Account.USER;
         user.credentialHash = Credentials.hashPassword(password);
         user.serverAdmin = Boolean.TRUE.equals(body.admin());
-        user.persistAndFlush();
-        io.quarkus.hibernate.orm.panache.Panache.getEntityManager().refresh(user);
+        accounts.create(user);
         return Response.created(URI.create("/api/v1/users/" + user.name)).entity(UserView.of(user)).build();
     }
 
@@ -83,19 +81,18 @@ public class UserResource {
     @Authorize(Rule.SERVER_ADMIN)
     @Path("users")
     public List<UserView> list() {
-        return Account.<Account>list("kind = 'user' order by name").stream().map(UserView::of).toList();
+        return accounts.users().stream().map(UserView::of).toList();
     }
 
     @DELETE
     @Authorize(Rule.SERVER_ADMIN)
     @Path("users/{name}")
-    @Transactional
     public Response delete(@PathParam("name") String name) {
         Account caller = access.user();
         if (caller.name.equals(name)) {
             throw new RegistryException(ErrorCode.CONFLICT, "you cannot delete yourself", name);
         }
-        user(name).delete();
+        accounts.delete(accounts.user(name));
         return Response.noContent().build();
     }
 
@@ -106,21 +103,15 @@ public class UserResource {
     @PUT
     @Authorize(Rule.SELF_OR_SERVER_ADMIN)
     @Path("users/{name}/password")
-    @Transactional
     public Response changePassword(@PathParam("name") String name, NewPassword body) {
         NamespaceResource.require(body);
-        Account user = user(name);
+        Account user = accounts.user(name);
         if (access.user().name.equals(name)
                 && (body.currentPassword() == null || !Credentials.passwordMatches(user.credentialHash, body.currentPassword()))) {
             throw new RegistryException(ErrorCode.DENIED, "changing your own password needs your current password (currentPassword)");
         }
-        user.credentialHash = Credentials.hashPassword(password(body.password()));
+        accounts.setCredential(user, Credentials.hashPassword(password(body.password())));
         return Response.noContent().build();
-    }
-
-    private static Account user(String name) {
-        return Account.<Account>find("name = ?1 and kind = 'user'", name).firstResultOptional().orElseThrow(() ->
-                new RegistryException(ErrorCode.NOT_FOUND, "user '" + name + "' does not exist", name));
     }
 
     private static String password(String password) {

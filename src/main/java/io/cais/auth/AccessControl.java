@@ -3,8 +3,11 @@ package io.cais.auth;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.Account;
+import io.cais.metadata.Namespace;
+import io.cais.metadata.NamespaceAccess;
+import io.cais.metadata.NamespaceStore;
 import io.cais.observability.AuthMetrics;
-import io.cais.tenant.Namespace;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -17,9 +20,9 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * The one place that decides whether the current request may do what its route declares ({@link Rule}), for the
@@ -43,6 +46,9 @@ public class AccessControl {
 
     @Inject
     Permissions permissions;
+
+    @Inject
+    NamespaceStore namespaces;
 
     @Inject
     AuthConfig config;
@@ -126,10 +132,10 @@ public class AccessControl {
             return Visibility.all();
         }
         Account who = account.orElse(null);
-        List<String> namespaces = permissions.pullableNamespaces(who);
-        Map<String, Optional<Permissions.NamespaceAccess>> seen = new java.util.HashMap<>();
-        return new Visibility(namespaces, name -> seen
-                .computeIfAbsent(Namespace.of(name), ns -> permissions.namespace(ns, who))
+        List<String> pullable = namespaces.pullable(who);
+        Map<String, Optional<NamespaceAccess>> seen = new java.util.HashMap<>();
+        return new Visibility(pullable, name -> seen
+                .computeIfAbsent(Namespace.of(name), ns -> namespaces.access(ns, who))
                 .map(ns -> permissions.allowed(who, ns, name).contains(Action.PULL))
                 .orElse(false));
     }
@@ -192,7 +198,7 @@ public class AccessControl {
 
     private void requireNamespace(String name, boolean asAdmin) {
         Account user = user();
-        Permissions.NamespaceAccess namespace = permissions.namespace(name, user).orElseThrow(() ->
+        NamespaceAccess namespace = namespaces.access(name, user).orElseThrow(() ->
                 new RegistryException(ErrorCode.NOT_FOUND, "namespace '" + name + "' does not exist", name));
         if (user.serverAdmin || "admin".equals(namespace.role())) {
             return;
@@ -258,7 +264,7 @@ public class AccessControl {
         }
         metrics.failed(AuthMetrics.Failure.DENIED);
         String namespace = Namespace.of(repository);
-        if (permissions.namespace(namespace, null).isEmpty()) {
+        if (namespaces.access(namespace, null).isEmpty()) {
             return new RegistryException(ErrorCode.DENIED, "namespace '" + namespace + "' does not exist",
                     Map.of("namespace", namespace));
         }

@@ -1,15 +1,12 @@
 package io.cais.auth;
 
-import io.agroal.api.AgroalDataSource;
+import io.cais.metadata.AccountStore;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.Optional;
 
 /**
@@ -27,25 +24,18 @@ public class AdminBootstrap {
     AdminConfig config;
 
     @Inject
-    AgroalDataSource dataSource;
+    AccountStore accounts;
 
     @Inject
     SigningKeys keys;
 
-    void onStart(@Observes StartupEvent event) throws SQLException {
+    void onStart(@Observes StartupEvent event) {
         Optional<String> configured = config.initialPassword()
                 .or(() -> Optional.ofNullable(System.getenv("CAIS_ADMIN_PASSWORD")).filter(p -> !p.isBlank()));
         String password = configured.orElseGet(Credentials::newSecret);
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "INSERT INTO account (name, kind, credential_hash, server_admin) VALUES (?, 'user', ?, true) "
-                             + "ON CONFLICT (name) DO NOTHING")) {
-            statement.setString(1, ADMIN);
-            statement.setString(2, Credentials.hashPassword(password));
-            if (statement.executeUpdate() == 1 && configured.isEmpty()) {
-                LOG.warnf("created the server administrator '%s' with the generated password: %s"
-                        + " (shown once; change it with the admin API)", ADMIN, password);
-            }
+        if (accounts.createAdminIfAbsent(ADMIN, Credentials.hashPassword(password)) && configured.isEmpty()) {
+            LOG.warnf("created the server administrator '%s' with the generated password: %s"
+                    + " (shown once; change it with the admin API)", ADMIN, password);
         }
         keys.current();
     }

@@ -2,8 +2,9 @@ package io.cais.auth;
 
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.Account;
+import io.cais.metadata.AccountStore;
 import io.cais.observability.AuthMetrics;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,6 +28,9 @@ public class Authenticator {
 
     @Inject
     Tokens tokens;
+
+    @Inject
+    AccountStore accounts;
 
     @Inject
     AuthConfig config;
@@ -147,7 +151,7 @@ public class Authenticator {
 
     /** The account of that name, if any. */
     public Optional<Account> find(String name) {
-        return QuarkusTransaction.joiningExisting().call(() -> Account.<Account>find("name", name).firstResultOptional());
+        return accounts.find(name);
     }
 
     private boolean usable(Account account) {

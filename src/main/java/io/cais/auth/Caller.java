@@ -1,5 +1,7 @@
 package io.cais.auth;
 
+import io.cais.metadata.Account;
+
 import java.util.List;
 
 /** Who is calling: nobody, an account proven by its credentials, or the bearer of a token. */

@@ -2,20 +2,18 @@ package io.cais.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.agroal.api.AgroalDataSource;
-import io.cais.tenant.Namespace;
+import io.cais.metadata.Account;
+import io.cais.metadata.Namespace;
+import io.cais.metadata.NamespaceAccess;
+import io.cais.metadata.NamespaceStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.List;
 
 /**
  * The rules: what an account (or nobody) may do to a repository. Server admins: everything in existing
@@ -27,14 +25,10 @@ import java.util.List;
 public class Permissions {
 
     @Inject
-    AgroalDataSource dataSource;
-
-    /** A namespace as the rules need it, with the account's role on it (null when none). */
-    public record NamespaceAccess(long id, String name, boolean isPublic, String role) {
-    }
+    NamespaceStore namespaces;
 
     public Set<Action> allowed(Account account, String repository) {
-        Optional<NamespaceAccess> namespace = namespace(Namespace.of(repository), account);
+        Optional<NamespaceAccess> namespace = namespaces.access(Namespace.of(repository), account);
         return namespace.map(ns -> allowed(account, ns, repository)).orElse(EnumSet.noneOf(Action.class));
     }
 
@@ -65,43 +59,6 @@ public class Permissions {
             });
         }
         return actions;
-    }
-
-    /** The namespace and the account's role on it; empty when the namespace does not exist. */
-    public Optional<NamespaceAccess> namespace(String name, Account account) {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "SELECT n.id, n.visibility, m.role FROM namespace n LEFT JOIN namespace_member m "
-                             + "ON m.namespace_id = n.id AND m.account_id = ? WHERE n.name = ?")) {
-            statement.setLong(1, account == null || account.id == null ? -1 : account.id);
-            statement.setString(2, name);
-            try (ResultSet row = statement.executeQuery()) {
-                return row.next()
-                        ? Optional.of(new NamespaceAccess(row.getLong(1), name, "public".equals(row.getString(2)), row.getString(3)))
-                        : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read namespace", e);
-        }
-    }
-
-    /** Namespaces in which the account may pull something: public ones, its memberships, a robot's own. */
-    public java.util.List<String> pullableNamespaces(Account account) {
-        String sql = "SELECT n.name FROM namespace n WHERE n.visibility = 'public' "
-                + "OR n.id IN (SELECT namespace_id FROM namespace_member WHERE account_id = ?) OR n.id = ?";
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setLong(1, account == null || account.id == null ? -1 : account.id);
-            statement.setLong(2, account == null || account.namespaceId == null ? -1 : account.namespaceId);
-            java.util.List<String> names = new java.util.ArrayList<>();
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    names.add(rows.getString(1));
-                }
-            }
-            return names;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read namespaces", e);
-        }
     }
 
     /** Whether the repository (inside its namespace) matches one of a robot's comma-separated patterns. */

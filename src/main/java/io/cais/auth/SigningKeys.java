@@ -1,10 +1,11 @@
 package io.cais.auth;
 
-import io.agroal.api.AgroalDataSource;
-import io.cais.platform.ChangeSubscriber;
+import io.cais.metadata.SigningKeyStore;
+import io.cais.metadata.postgres.ChangeSubscriber;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -15,11 +16,6 @@ import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -34,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * while older keys keep verifying the tokens they signed until {@link #delete}d.
  *
  * <p>Each replica remembers the keys, and forgets them whenever any replica (or an operator's SQL) adds or
- * deletes one: the V5 trigger notifies every replica through {@link io.cais.platform.ChangeListener}. While that
+ * deletes one: the V5 trigger notifies every replica through {@link io.cais.metadata.postgres.ChangeListener}. While that
  * listener is not connected, nothing is remembered: every signature and verification reads the database, so a
  * deleted key is refused at once even then. {@link #generation()} tells caches of verified tokens when to forget.
  */
@@ -47,12 +43,8 @@ public class SigningKeys implements ChangeSubscriber {
     public record SigningKey(String kid, PrivateKey privateKey, PublicKey publicKey) {
     }
 
-    /** What the admin API shows of a key: never its private part. */
-    public record KeyInfo(String kid, String algorithm, OffsetDateTime createdAt) {
-    }
-
     @Inject
-    AgroalDataSource dataSource;
+    SigningKeyStore store;
 
     private final Map<String, PublicKey> verificationKeys = new ConcurrentHashMap<>();
     private final AtomicLong generation = new AtomicLong();
@@ -103,42 +95,24 @@ public class SigningKeys implements ChangeSubscriber {
 
     /** Deletes a key: tokens it signed stop verifying at once, on every replica. False when there is no such key. */
     public boolean delete(String kid) {
-        boolean deleted = update("DELETE FROM signing_key WHERE kid = ?", kid) > 0;
+        boolean deleted = store.delete(kid);
         forget();
         return deleted;
     }
 
-    public List<KeyInfo> list() {
-        String sql = "SELECT kid, algorithm, created_at FROM signing_key ORDER BY created_at DESC, kid";
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql);
-             ResultSet rows = statement.executeQuery()) {
-            List<KeyInfo> keys = new ArrayList<>();
-            while (rows.next()) {
-                keys.add(new KeyInfo(rows.getString(1), rows.getString(2), rows.getObject(3, OffsetDateTime.class)));
-            }
-            return keys;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read signing keys", e);
-        }
+    public List<SigningKeyStore.KeyInfo> list() {
+        return store.list();
     }
 
     /** The public keys as a JSON Web Key Set (RFC 7517): for anyone who verifies Cais tokens. */
     public List<Map<String, String>> publicKeySet() {
-        String sql = "SELECT kid, public_key FROM signing_key WHERE algorithm = ? ORDER BY created_at DESC, kid";
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, ALGORITHM);
-            List<Map<String, String>> keys = new ArrayList<>();
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    ECPublicKey key = (ECPublicKey) decodePublic(rows.getBytes(2));
-                    keys.add(Map.of("kty", "EC", "crv", "P-256", "use", "sig", "alg", ALGORITHM, "kid", rows.getString(1),
-                            "x", coordinate(key.getW().getAffineX()), "y", coordinate(key.getW().getAffineY())));
-                }
-            }
-            return keys;
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read signing keys", e);
+        List<Map<String, String>> keys = new ArrayList<>();
+        for (SigningKeyStore.StoredKey stored : store.publicKeys(ALGORITHM)) {
+            ECPublicKey key = (ECPublicKey) decodePublic(stored.publicKey());
+            keys.add(Map.of("kty", "EC", "crv", "P-256", "use", "sig", "alg", ALGORITHM, "kid", stored.kid(),
+                    "x", coordinate(key.getW().getAffineX()), "y", coordinate(key.getW().getAffineY())));
         }
+        return keys;
     }
 
     @Override
@@ -199,62 +173,32 @@ public class SigningKeys implements ChangeSubscriber {
     }
 
     private void insert(SigningKey key) {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "INSERT INTO signing_key (kid, algorithm, private_key, public_key) VALUES (?, ?, ?, ?)")) {
-            statement.setString(1, key.kid());
-            statement.setString(2, ALGORITHM);
-            statement.setBytes(3, key.privateKey().getEncoded());
-            statement.setBytes(4, key.publicKey().getEncoded());
-            statement.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot store a signing key", e);
-        }
-    }
-
-    private int update(String sql, String kid) {
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, kid);
-            return statement.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot change signing keys", e);
-        }
+        store.insert(ALGORITHM, new SigningKeyStore.StoredKey(key.kid(), key.privateKey().getEncoded(),
+                key.publicKey().getEncoded()));
     }
 
     private Optional<SigningKey> newest() {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "SELECT kid, private_key, public_key FROM signing_key WHERE algorithm = ? "
-                             + "ORDER BY created_at DESC, kid LIMIT 1")) {
-            statement.setString(1, ALGORITHM);
-            try (ResultSet row = statement.executeQuery()) {
-                if (!row.next()) {
-                    return Optional.empty();
-                }
-                PublicKey publicKey = decodePublic(row.getBytes(3));
-                return Optional.of(new SigningKey(row.getString(1),
-                        KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(row.getBytes(2))), publicKey));
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read signing keys", e);
-        }
+        return store.newest(ALGORITHM).map(stored -> new SigningKey(stored.kid(), decodePrivate(stored.privateKey()),
+                decodePublic(stored.publicKey())));
     }
 
     private Optional<PublicKey> load(String kid) {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "SELECT public_key FROM signing_key WHERE kid = ? AND algorithm = ?")) {
-            statement.setString(1, kid);
-            statement.setString(2, ALGORITHM);
-            try (ResultSet row = statement.executeQuery()) {
-                return row.next() ? Optional.of(decodePublic(row.getBytes(1))) : Optional.empty();
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read signing keys", e);
+        return store.publicKey(kid, ALGORITHM).map(stored -> decodePublic(stored.publicKey()));
+    }
+
+    private static PrivateKey decodePrivate(byte[] encoded) {
+        try {
+            return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(encoded));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read a stored signing key", e);
         }
     }
 
-    private static PublicKey decodePublic(byte[] encoded) throws Exception {
-        return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(encoded));
+    private static PublicKey decodePublic(byte[] encoded) {
+        try {
+            return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(encoded));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read a stored signing key", e);
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.cais.auth;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.Account;
 import io.cais.observability.AuthMetrics;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;

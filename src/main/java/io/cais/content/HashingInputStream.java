@@ -8,7 +8,6 @@ import java.io.InputStream;
 public final class HashingInputStream extends FilterInputStream {
 
     private final ResumableDigest digest;
-    private long count;
 
     public HashingInputStream(InputStream in, ResumableDigest digest) {
         super(in);
@@ -20,7 +19,6 @@ public final class HashingInputStream extends FilterInputStream {
         int b = in.read();
         if (b >= 0) {
             digest.update(new byte[] {(byte) b}, 0, 1);
-            count++;
         }
         return b;
     }
@@ -30,7 +28,6 @@ public final class HashingInputStream extends FilterInputStream {
         int n = in.read(buffer, offset, length);
         if (n > 0) {
             digest.update(buffer, offset, n);
-            count += n;
         }
         return n;
     }
@@ -43,10 +40,5 @@ public final class HashingInputStream extends FilterInputStream {
     @Override
     public boolean markSupported() {
         return false;
-    }
-
-    /** Bytes read through this stream. */
-    public long count() {
-        return count;
     }
 }

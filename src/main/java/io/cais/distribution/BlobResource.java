@@ -8,8 +8,8 @@ import io.cais.error.Dependency;
 import io.cais.error.ErrorCode;
 import io.cais.error.Outages;
 import io.cais.error.RegistryException;
+import io.cais.metadata.BlobLinkStore;
 import io.cais.observability.TransferMetrics;
-import io.cais.registry.BlobLinks;
 import io.cais.storage.BlobContent;
 import io.cais.storage.BlobStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -43,7 +43,7 @@ public class BlobResource {
     private static final int RELAY_BUFFER = 64 * 1024;
 
     @Inject
-    BlobLinks links;
+    BlobLinkStore links;
 
     @Inject
     BlobStore store;

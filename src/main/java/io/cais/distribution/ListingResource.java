@@ -12,8 +12,10 @@ import io.cais.content.MediaTypes;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
-import io.cais.manifest.Listings;
-import io.cais.manifest.Page;
+import io.cais.metadata.ManifestStore;
+import io.cais.metadata.Page;
+import io.cais.metadata.RepositoryStore;
+import io.cais.metadata.TagStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -37,7 +39,13 @@ public class ListingResource {
     AccessControl access;
 
     @Inject
-    Listings listings;
+    TagStore tags;
+
+    @Inject
+    RepositoryStore repositories;
+
+    @Inject
+    ManifestStore manifests;
 
     @Inject
     DistributionConfig config;
@@ -51,7 +59,7 @@ public class ListingResource {
     public Response tags(@PathParam("name") String name, @QueryParam("n") String n, @QueryParam("last") String last) {
         String repository = RepositoryName.require(name);
         int limit = Paging.limit(n, config.maxPageSize());
-        Page<String> page = listings.tags(repository, last, limit).orElseThrow(() ->
+        Page<String> page = tags.page(repository, last, limit).orElseThrow(() ->
                 new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry", repository));
         Map<String, Object> body = Map.of("name", repository, "tags", page.items());
         return Paging.link(Response.ok(body, MediaType.APPLICATION_JSON_TYPE), page, "/v2/" + repository + "/tags/list",
@@ -64,7 +72,7 @@ public class ListingResource {
     public Response catalog(@QueryParam("n") String n, @QueryParam("last") String last) {
         int limit = Paging.limit(n, config.maxPageSize());
         AccessControl.Visibility visibility = access.catalogVisibility();
-        Page<String> page = listings.repositories(last, limit, visibility.namespaces(), visibility.repositories());
+        Page<String> page = repositories.page(last, limit, visibility.namespaces(), visibility.repositories());
         return Paging.link(Response.ok(Map.of("repositories", page.items()), MediaType.APPLICATION_JSON_TYPE), page,
                 "/v2/_catalog", limit, page.items().isEmpty() ? "" : page.items().getLast(), null).build();
     }
@@ -82,12 +90,12 @@ public class ListingResource {
         String repository = RepositoryName.require(name);
         Digest subject = Digest.parse(digestParam);
         int limit = Paging.limit(n, config.maxPageSize());
-        Page<Listings.Referrer> page = listings.referrers(repository, subject, artifactType, last, limit);
+        Page<ManifestStore.Referrer> page = manifests.referrers(repository, subject, artifactType, last, limit);
 
         ObjectNode index = json.createObjectNode().put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_INDEX);
-        ArrayNode manifests = index.putArray("manifests");
-        for (Listings.Referrer referrer : page.items()) {
-            ObjectNode descriptor = manifests.addObject()
+        ArrayNode descriptors = index.putArray("manifests");
+        for (ManifestStore.Referrer referrer : page.items()) {
+            ObjectNode descriptor = descriptors.addObject()
                     .put("mediaType", referrer.mediaType())
                     .put("digest", referrer.digest())
                     .put("size", referrer.size());

@@ -2,7 +2,7 @@ package io.cais.distribution;
 
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
-import io.cais.manifest.Page;
+import io.cais.metadata.Page;
 import jakarta.ws.rs.core.Response;
 
 import java.net.URLEncoder;

@@ -1,16 +1,15 @@
 package io.cais.distribution;
 
 import io.cais.auth.AccessControl;
+import io.cais.auth.Action;
 import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
-import io.cais.auth.Action;
 import io.cais.content.Digest;
 import io.cais.content.DigestAlgorithm;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
-import io.cais.registry.BlobLinks;
-import io.cais.registry.Repositories;
+import io.cais.metadata.BlobLinkStore;
 import io.cais.storage.BlobStore;
 import io.cais.upload.ContentRange;
 import io.cais.upload.UploadStatus;
@@ -48,10 +47,7 @@ public class UploadResource {
     Uploads uploads;
 
     @Inject
-    Repositories repositories;
-
-    @Inject
-    BlobLinks links;
+    BlobLinkStore links;
 
     @Inject
     BlobStore store;
@@ -71,10 +67,9 @@ public class UploadResource {
         }
         if (mountParam != null) {
             Digest digest = Digest.parse(mountParam);
-            long repositoryId = repositories.getOrCreate(repository);
             // Mounting needs pull on the source: without it the mount silently becomes a plain upload.
             if (from != null && RepositoryName.isValid(from) && access.allows(from, Action.PULL)
-                    && links.mount(from, repositoryId, digest)) {
+                    && links.mount(from, repository, digest)) {
                 return created(repository, digest);
             }
         }

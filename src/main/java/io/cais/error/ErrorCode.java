@@ -1,17 +1,21 @@
 package io.cais.error;
 
 /**
- * Error codes of the OCI Distribution Specification (plus the few Distribution added), each with the HTTP
- * status it is answered with.
+ * Error codes of the OCI Distribution Specification (plus the few Distribution added, and the two conflicts of a
+ * delete that would leave a manifest with missing content), each with the HTTP status it is answered with.
  */
 public enum ErrorCode {
     BLOB_UNKNOWN(404, "blob unknown to registry"),
+    /** A blob a manifest of the repository references is not unlinked from under it (Cais). */
+    BLOB_REFERENCED(409, "blob referenced by a manifest"),
     BLOB_UPLOAD_INVALID(400, "blob upload invalid"),
     BLOB_UPLOAD_UNKNOWN(404, "blob upload unknown to registry"),
     DIGEST_INVALID(400, "provided digest did not match uploaded content"),
     MANIFEST_BLOB_UNKNOWN(400, "manifest references a manifest or blob unknown to registry"),
     MANIFEST_INVALID(400, "manifest invalid"),
     MANIFEST_UNKNOWN(404, "manifest unknown to registry"),
+    /** A manifest an index of the repository references is not deleted from under it (as GitLab's registry). */
+    MANIFEST_REFERENCED(409, "manifest referenced by an index"),
     NAME_INVALID(400, "invalid repository name"),
     NAME_UNKNOWN(404, "repository name not known to registry"),
     SIZE_INVALID(400, "provided length did not match content length"),

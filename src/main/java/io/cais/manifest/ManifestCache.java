@@ -2,7 +2,8 @@ package io.cais.manifest;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.cais.platform.ChangeSubscriber;
+import io.cais.metadata.ManifestRecord;
+import io.cais.metadata.postgres.ChangeSubscriber;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * (kubelets with {@code imagePullPolicy: Always} resolve the same tags over and over).
  *
  * <p>Replicas stay consistent because every change that can alter a resolution notifies all of them on commit
- * (database triggers, {@link io.cais.platform.ChangeListener}), and the replica that made a change evicts at once. While
+ * (database triggers, {@link io.cais.metadata.postgres.ChangeListener}), and the replica that made a change evicts at once. While
  * the listener is not connected, changes could be missed, so the cache is bypassed entirely.
  *
  * <p>Entries are indexed by repository, and each repository has its own last-change stamp: an eviction touches only

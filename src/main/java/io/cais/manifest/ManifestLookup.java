@@ -1,37 +1,23 @@
 package io.cais.manifest;
 
-import io.agroal.api.AgroalDataSource;
 import io.cais.content.Reference;
+import io.cais.metadata.ManifestRecord;
+import io.cais.metadata.ManifestStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Optional;
 
 /**
  * The pull hot path: resolve {@code <name>:<tag>} or {@code <name>@<digest>} to the stored manifest. Every kubelet
  * with {@code imagePullPolicy: Always} does this on every pod start, so a repeated resolution comes from
- * {@link ManifestCache}, and a first one is one indexed query in plain JDBC (no ORM session, no entity).
+ * {@link ManifestCache}, and a first one is one indexed query ({@link ManifestStore#find}).
  */
 @ApplicationScoped
 public class ManifestLookup {
 
-    private static final String COLUMNS_HEAD = "SELECT r.id, m.digest, m.media_type, m.size";
-    private static final String COLUMNS_GET = COLUMNS_HEAD + ", m.payload";
-    private static final String BY_TAG = " FROM repository r JOIN tag t ON t.repository_id = r.id "
-            + "JOIN manifest m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ?";
-    private static final String BY_DIGEST = " FROM repository r JOIN manifest m ON m.repository_id = r.id "
-            + "WHERE r.name = ? AND m.digest = ?";
-    private static final String TAG_HEAD = COLUMNS_HEAD + BY_TAG;
-    private static final String TAG_GET = COLUMNS_GET + BY_TAG;
-    private static final String DIGEST_HEAD = COLUMNS_HEAD + BY_DIGEST;
-    private static final String DIGEST_GET = COLUMNS_GET + BY_DIGEST;
-
     @Inject
-    AgroalDataSource dataSource;
+    ManifestStore store;
 
     @Inject
     ManifestCache cache;
@@ -54,31 +40,10 @@ public class ManifestLookup {
         }
         boolean caching = cache.active();
         long generation = cache.generation();
-        Optional<ManifestRecord> found = query(repository, reference, withPayload || caching);
+        Optional<ManifestRecord> found = store.find(repository, reference, withPayload || caching);
         if (caching) {
             found.ifPresent(record -> cache.put(key, record, generation));
         }
         return found;
-    }
-
-    private Optional<ManifestRecord> query(String repository, Reference reference, boolean withPayload) {
-        String sql = switch (reference) {
-            case Reference.Tag tag -> withPayload ? TAG_GET : TAG_HEAD;
-            case Reference.ByDigest digest -> withPayload ? DIGEST_GET : DIGEST_HEAD;
-        };
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, repository);
-            statement.setString(2, reference.toString());
-            try (ResultSet row = statement.executeQuery()) {
-                if (!row.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new ManifestRecord(row.getLong(1), row.getString(2), row.getString(3), row.getLong(4),
-                        withPayload ? row.getBytes(5) : null));
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("manifest lookup failed", e);
-        }
     }
 }

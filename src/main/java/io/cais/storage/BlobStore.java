@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Content-addressed blob storage ({@code blobs/sha256/ab/abcdef…}) plus the segments of uploads in progress.
@@ -16,16 +15,11 @@ import java.util.OptionalLong;
  */
 public interface BlobStore {
 
-    /** Size of the stored blob, or empty when there is none. */
-    OptionalLong size(Digest digest) throws IOException;
-
     /** A range of a stored blob; the caller checked the range against the blob's size. */
     BlobContent read(Digest digest, long offset, long length) throws IOException;
 
     /** A short-lived URL the client can fetch the blob from directly, when this store is set up to redirect. */
     Optional<URI> redirect(Digest digest) throws IOException;
-
-    void delete(Digest digest) throws IOException;
 
     /**
      * Stores {@code data} (read to its end) after the segments of {@code layout}. The result lists the new layout

@@ -19,7 +19,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -47,15 +46,6 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
-    public OptionalLong size(Digest digest) throws IOException {
-        try {
-            return OptionalLong.of(Files.size(blobPath(digest)));
-        } catch (NoSuchFileException e) {
-            return OptionalLong.empty();
-        }
-    }
-
-    @Override
     public BlobContent read(Digest digest, long offset, long length) {
         return new BlobContent.FileRegion(blobPath(digest), offset, length);
     }
@@ -63,11 +53,6 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public Optional<URI> redirect(Digest digest) {
         return Optional.empty();
-    }
-
-    @Override
-    public void delete(Digest digest) throws IOException {
-        Files.deleteIfExists(blobPath(digest));
     }
 
     /**

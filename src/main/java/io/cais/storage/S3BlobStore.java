@@ -13,7 +13,6 @@ import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
 import io.minio.PutObjectArgs;
-import io.minio.RemoveObjectArgs;
 import io.minio.RemoveObjectsArgs;
 import io.minio.Result;
 import io.minio.SourceObject;
@@ -77,12 +76,8 @@ public final class S3BlobStore implements BlobStore {
         return BlobKeys.uploadFolder(uploadId) + "/" + name;
     }
 
-    @Override
-    public OptionalLong size(Digest digest) throws IOException {
-        return objectSize(BlobKeys.blob(digest));
-    }
-
-    private OptionalLong objectSize(String key) throws IOException {
+    /** Size of the object, or empty when there is none. */
+    OptionalLong objectSize(String key) throws IOException {
         try {
             return OptionalLong.of(await(client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build())).size());
         } catch (NotFound e) {
@@ -112,11 +107,6 @@ public final class S3BlobStore implements BlobStore {
         } catch (Exception e) {
             throw new IOException("cannot presign blob URL", e);
         }
-    }
-
-    @Override
-    public void delete(Digest digest) throws IOException {
-        await(client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(BlobKeys.blob(digest)).build()));
     }
 
     @Override

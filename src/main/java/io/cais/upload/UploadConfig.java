@@ -13,7 +13,10 @@ public interface UploadConfig {
     @WithDefault("PT24H")
     Duration expiry();
 
-    /** How often each replica looks for abandoned uploads (replicas never pick the same ones). */
+    /**
+     * How often each replica looks for abandoned uploads (replicas never pick the same ones). The scheduler reads it
+     * by name ({@link UploadJanitor}); this is its one default.
+     */
     @WithDefault("15m")
     String cleanupInterval();
 }

@@ -6,13 +6,12 @@ import io.cais.content.HashingInputStream;
 import io.cais.content.ResumableDigest;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.UploadSession;
+import io.cais.metadata.UploadStore;
 import io.cais.observability.TransferMetrics;
-import io.cais.registry.BlobLinks;
-import io.cais.registry.Repositories;
 import io.cais.storage.BlobStore;
 import io.cais.storage.UploadConflictException;
 import io.cais.storage.UploadLayout;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -40,27 +39,17 @@ public class Uploads {
     BlobStore store;
 
     @Inject
-    Repositories repositories;
-
-    @Inject
-    BlobLinks links;
+    UploadStore sessions;
 
     @Inject
     TransferMetrics metrics;
 
     public UploadStatus start(String repository, DigestAlgorithm algorithm) {
-        long repositoryId = repositories.getOrCreate(repository);
-        UploadSession session = new UploadSession();
-        session.id = UUID.randomUUID();
-        session.repositoryId = repositoryId;
-        session.hashAlgorithm = algorithm.prefix();
-        session.storageLayout = "";
-        QuarkusTransaction.requiringNew().run(session::persist);
-        return new UploadStatus(repository, session.id, 0);
+        return new UploadStatus(repository, sessions.create(repository, algorithm.prefix()).id(), 0);
     }
 
     public UploadStatus status(String repository, UUID id) {
-        return new UploadStatus(repository, id, load(repository, id).byteOffset);
+        return new UploadStatus(repository, id, load(repository, id).byteOffset());
     }
 
     public UploadStatus append(String repository, UUID id, InputStream body, ContentRange range) {
@@ -97,10 +86,7 @@ public class Uploads {
             revertQuietly(id, progress.before(), progress.appended());
             throw new UncheckedIOException(e);
         }
-        QuarkusTransaction.requiringNew().run(() -> {
-            links.register(session.repositoryId, expected, progress.offset());
-            UploadSession.delete("id", id);
-        });
+        sessions.complete(session, expected, progress.offset());
         discardUploadQuietly(id);
         return expected;
     }
@@ -110,18 +96,13 @@ public class Uploads {
     }
 
     private UploadSession load(String repository, UUID id) {
-        UploadSession session = QuarkusTransaction.requiringNew().call(() -> UploadSession.<UploadSession>find(
-                        "id = ?1 and repositoryId = (select r.id from Repository r where r.name = ?2)", id, repository)
-                .firstResult());
-        if (session == null) {
-            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown", id.toString());
-        }
-        return session;
+        return sessions.find(repository, id).orElseThrow(() ->
+                new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown", id.toString()));
     }
 
     private void checkStart(String repository, UploadSession session, ContentRange range) {
-        if (range != null && range.start() != session.byteOffset) {
-            throw outOfOrder(repository, session.id, session.byteOffset, range);
+        if (range != null && range.start() != session.byteOffset()) {
+            throw outOfOrder(repository, session.id(), session.byteOffset(), range);
         }
     }
 
@@ -134,21 +115,21 @@ public class Uploads {
     }
 
     private Progress resume(UploadSession session) {
-        DigestAlgorithm algorithm = DigestAlgorithm.byPrefix(session.hashAlgorithm).orElseThrow();
-        UploadLayout layout = UploadLayout.decode(session.storageLayout);
+        DigestAlgorithm algorithm = DigestAlgorithm.byPrefix(session.hashAlgorithm()).orElseThrow();
+        UploadLayout layout = UploadLayout.decode(session.storageLayout());
         ResumableDigest digest = null;
-        if (session.byteOffset == 0) {
+        if (session.byteOffset() == 0) {
             digest = ResumableDigest.start(algorithm);
-        } else if (session.hashState != null) {
-            digest = ResumableDigest.restore(algorithm, session.hashState)
-                    .filter(d -> d.length() == session.byteOffset).orElse(null);
+        } else if (session.hashState() != null) {
+            digest = ResumableDigest.restore(algorithm, session.hashState())
+                    .filter(d -> d.length() == session.byteOffset()).orElse(null);
         }
         if (digest == null) {
             // A snapshot this node cannot read (another node's digest implementation): hash the stored prefix.
             digest = ResumableDigest.start(algorithm);
-            hashStored(session.id, layout, digest);
+            hashStored(session.id(), layout, digest);
         }
-        return new Progress(session.byteOffset, layout, new BlobStore.Appended(layout, List.of(), 0), digest);
+        return new Progress(session.byteOffset(), layout, new BlobStore.Appended(layout, List.of(), 0), digest);
     }
 
     private Progress write(String repository, UploadSession session, InputStream body, ContentRange range) {
@@ -156,7 +137,7 @@ public class Uploads {
         HashingInputStream hashed = new HashingInputStream(body, before.digest());
         BlobStore.Appended appended;
         try (TransferMetrics.Streaming streaming = metrics.uploadStreaming()) {
-            appended = store.append(session.id.toString(), before.layout(), hashed);
+            appended = store.append(session.id().toString(), before.layout(), hashed);
         } catch (UploadConflictException e) {
             throw conflict(repository, session, range);
         } catch (IOException e) {
@@ -164,7 +145,7 @@ public class Uploads {
         }
         metrics.pushed(appended.bytes());
         if (range != null && appended.bytes() != range.length()) {
-            revertQuietly(session.id, before.layout(), appended);
+            revertQuietly(session.id(), before.layout(), appended);
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "chunk length does not match Content-Range",
                     Map.of("received", appended.bytes(), "contentRange", range.start() + "-" + range.end()));
         }
@@ -175,24 +156,20 @@ public class Uploads {
         if (progress.added().isEmpty() && progress.appended().replaced().isEmpty()) {
             return;
         }
-        int updated = QuarkusTransaction.requiringNew().call(() -> UploadSession.update(
-                "byteOffset = ?1, hashState = ?2, storageLayout = ?3, updatedAt = current_timestamp "
-                        + "where id = ?4 and byteOffset = ?5",
-                progress.offset(), progress.digest().exportState(), progress.layout().encode(), session.id,
-                session.byteOffset));
-        if (updated == 0) {
-            revertQuietly(session.id, progress.before(), progress.appended());
+        if (!sessions.advance(session.id(), session.byteOffset(), progress.offset(), progress.digest().exportState(),
+                progress.layout().encode())) {
+            revertQuietly(session.id(), progress.before(), progress.appended());
             throw conflict(repository, session,
-                    new ContentRange(session.byteOffset, Math.max(session.byteOffset, progress.offset() - 1)));
+                    new ContentRange(session.byteOffset(), Math.max(session.byteOffset(), progress.offset() - 1)));
         }
-        discardQuietly(session.id, progress.appended().replaced());
+        discardQuietly(session.id(), progress.appended().replaced());
     }
 
     /** Another request moved the upload on since this one read it: 416 with where the upload stands now. */
     private RegistryException conflict(String repository, UploadSession session, ContentRange range) {
-        UploadSession current = load(repository, session.id);
-        return outOfOrder(repository, session.id, current.byteOffset,
-                range != null ? range : new ContentRange(session.byteOffset, session.byteOffset));
+        UploadSession current = load(repository, session.id());
+        return outOfOrder(repository, session.id(), current.byteOffset(),
+                range != null ? range : new ContentRange(session.byteOffset(), session.byteOffset()));
     }
 
     private Digest rehash(UUID id, UploadLayout layout, DigestAlgorithm algorithm) {
@@ -210,8 +187,8 @@ public class Uploads {
     }
 
     private void abandon(UploadSession session) {
-        QuarkusTransaction.requiringNew().run(() -> UploadSession.delete("id", session.id));
-        discardUploadQuietly(session.id);
+        sessions.delete(session.id());
+        discardUploadQuietly(session.id());
     }
 
     private void discardUploadQuietly(UUID id) {

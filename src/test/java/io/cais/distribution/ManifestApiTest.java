@@ -271,6 +271,44 @@ class ManifestApiTest {
     }
 
     @Test
+    void aManifestAnIndexReferencesCannotBeDeletedBeforeTheIndex() {
+        String repo = Blobs.repository("delete");
+        byte[] child = image(repo, null);
+        String childDigest = Blobs.sha256(child);
+        put(repo, childDigest, MediaTypes.OCI_MANIFEST, child).then().statusCode(201);
+        byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":["
+                + descriptor(MediaTypes.OCI_MANIFEST, childDigest, child.length) + "]}").getBytes(StandardCharsets.UTF_8);
+        put(repo, "multi", MediaTypes.OCI_INDEX, index).then().statusCode(201);
+
+        request().delete("/v2/" + repo + "/manifests/" + childDigest).then().statusCode(409)
+                .body("errors[0].code", equalTo("MANIFEST_REFERENCED"));
+        request().get("/v2/" + repo + "/manifests/" + childDigest).then().statusCode(200);
+
+        request().delete("/v2/" + repo + "/manifests/" + Blobs.sha256(index)).then().statusCode(202);
+        request().delete("/v2/" + repo + "/manifests/" + childDigest).then().statusCode(202);
+    }
+
+    @Test
+    void aBlobAManifestReferencesCannotBeUnlinkedBeforeTheManifest() {
+        String repo = Blobs.repository("delete");
+        byte[] layer = Blobs.random(100);
+        String layerDigest = push(repo, layer);
+        String config = push(repo, "{}".getBytes(StandardCharsets.UTF_8));
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\","
+                + "\"config\":" + descriptor("application/vnd.oci.image.config.v1+json", config, 2) + ","
+                + "\"layers\":[" + descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layerDigest, layer.length) + "]}")
+                .getBytes(StandardCharsets.UTF_8);
+        put(repo, "v1", MediaTypes.OCI_MANIFEST, manifest).then().statusCode(201);
+
+        request().delete("/v2/" + repo + "/blobs/" + layerDigest).then().statusCode(409)
+                .body("errors[0].code", equalTo("BLOB_REFERENCED"));
+        request().head("/v2/" + repo + "/blobs/" + layerDigest).then().statusCode(200);
+
+        request().delete("/v2/" + repo + "/manifests/" + Blobs.sha256(manifest)).then().statusCode(202);
+        request().delete("/v2/" + repo + "/blobs/" + layerDigest).then().statusCode(202);
+    }
+
+    @Test
     void deletingOrFetchingAnUnknownManifestIsManifestUnknown() {
         String repo = Blobs.repository("delete");
         Manifests.pushImage(repo, "v1");

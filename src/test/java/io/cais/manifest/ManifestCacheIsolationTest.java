@@ -1,5 +1,6 @@
 package io.cais.manifest;
 
+import io.cais.metadata.ManifestRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

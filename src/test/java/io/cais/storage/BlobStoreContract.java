@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,6 +21,9 @@ abstract class BlobStoreContract {
 
     abstract BlobStore store();
 
+    /** Size of the blob as the store keeps it, or empty when there is none: read past the store's interface. */
+    abstract OptionalLong storedSize(Digest digest) throws IOException;
+
     @Test
     void aBlobIsInvisibleUntilCommitted() throws IOException {
         byte[] content = Blobs.random(10_000);
@@ -28,10 +32,10 @@ abstract class BlobStoreContract {
 
         BlobStore.Appended appended = store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(content));
         assertThat(appended.bytes()).isEqualTo(content.length);
-        assertThat(store().size(digest)).isEmpty();
+        assertThat(storedSize(digest)).isEmpty();
 
         store().commit(upload, appended.layout(), digest);
-        assertThat(store().size(digest)).hasValue(content.length);
+        assertThat(storedSize(digest)).hasValue(content.length);
         assertThat(read(digest, 0, content.length)).isEqualTo(content);
     }
 
@@ -81,21 +85,14 @@ abstract class BlobStoreContract {
         byte[] content = Blobs.random(300);
         Digest digest = commit(content);
         commit(content);
-        assertThat(store().size(digest)).hasValue(300);
+        assertThat(storedSize(digest)).hasValue(300);
         assertThat(read(digest, 0, 300)).isEqualTo(content);
     }
 
     @Test
     void theEmptyBlobCanBeCommitted() throws IOException {
         Digest digest = commit(new byte[0]);
-        assertThat(store().size(digest)).hasValue(0);
-    }
-
-    @Test
-    void deleteRemovesTheBlob() throws IOException {
-        Digest digest = commit(Blobs.random(10));
-        store().delete(digest);
-        assertThat(store().size(digest)).isEmpty();
+        assertThat(storedSize(digest)).hasValue(0);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.cais.storage;
 
+import io.cais.content.Digest;
 import io.cais.testing.Blobs;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -7,7 +8,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,6 +32,12 @@ class FilesystemBlobStoreTest extends BlobStoreContract {
     @Override
     BlobStore store() {
         return store;
+    }
+
+    @Override
+    OptionalLong storedSize(Digest digest) throws IOException {
+        Path blob = store.blobPath(digest);
+        return Files.exists(blob) ? OptionalLong.of(Files.size(blob)) : OptionalLong.empty();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.cais.storage;
 
+import io.cais.content.Digest;
 import io.cais.testing.Blobs;
 import io.cais.testing.S3TestServer;
 import io.minio.MinioAsyncClient;
@@ -10,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,6 +33,11 @@ class S3BlobStoreTest extends BlobStoreContract {
     @Override
     BlobStore store() {
         return store;
+    }
+
+    @Override
+    OptionalLong storedSize(Digest digest) throws IOException {
+        return store.objectSize(BlobKeys.blob(digest));
     }
 
     @Test

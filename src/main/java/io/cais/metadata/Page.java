@@ -1,4 +1,4 @@
-package io.cais.manifest;
+package io.cais.metadata;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.cais.platform;
+package io.cais.metadata.postgres;
 
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;

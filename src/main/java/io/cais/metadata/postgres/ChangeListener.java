@@ -1,4 +1,4 @@
-package io.cais.platform;
+package io.cais.metadata.postgres;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

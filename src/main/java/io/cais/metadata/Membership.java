@@ -1,4 +1,4 @@
-package io.cais.tenant;
+package io.cais.metadata;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;

@@ -1,4 +1,4 @@
-package io.cais.manifest;
+package io.cais.metadata;
 
 /**
  * A stored manifest as served: the repository it belongs to, its digest, media type and exact bytes (null for a

@@ -1,4 +1,4 @@
-package io.cais.platform;
+package io.cais.metadata.postgres;
 
 import io.cais.testing.RegistryProcess;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

@@ -1,4 +1,4 @@
-package io.cais.platform;
+package io.cais.metadata.postgres;
 
 /**
  * Something a replica keeps in memory that other replicas can change through PostgreSQL: it names the channel

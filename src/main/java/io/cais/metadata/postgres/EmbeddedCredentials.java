@@ -1,4 +1,4 @@
-package io.cais.platform;
+package io.cais.metadata.postgres;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.jboss.logging.Logger;

@@ -1,20 +1,13 @@
-package io.cais.gc;
+package io.cais.upload;
 
-import io.agroal.api.AgroalDataSource;
+import io.cais.metadata.UploadStore;
 import io.cais.storage.BlobStore;
-import io.cais.upload.UploadConfig;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,7 +22,7 @@ public class UploadJanitor {
     private static final int BATCH = 100;
 
     @Inject
-    AgroalDataSource dataSource;
+    UploadStore sessions;
 
     @Inject
     BlobStore store;
@@ -37,7 +30,7 @@ public class UploadJanitor {
     @Inject
     UploadConfig config;
 
-    @Scheduled(every = "${cais.upload.cleanup-interval:15m}", delayed = "1m",
+    @Scheduled(every = "${cais.upload.cleanup-interval}", delayed = "1m",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         int purged = purgeExpired();
@@ -51,7 +44,7 @@ public class UploadJanitor {
         int total = 0;
         List<String> batch;
         do {
-            batch = QuarkusTransaction.requiringNew().call(this::claimBatch);
+            batch = sessions.deleteExpired(config.expiry(), BATCH);
             for (String id : batch) {
                 try {
                     store.discardUpload(id);
@@ -62,23 +55,5 @@ public class UploadJanitor {
             total += batch.size();
         } while (batch.size() == BATCH);
         return total;
-    }
-
-    private List<String> claimBatch() throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "DELETE FROM upload_session WHERE id IN (SELECT id FROM upload_session "
-                             + "WHERE updated_at < now() - make_interval(secs => ?) ORDER BY updated_at LIMIT ? "
-                             + "FOR UPDATE SKIP LOCKED) RETURNING id")) {
-            statement.setDouble(1, config.expiry().toMillis() / 1000.0);
-            statement.setInt(2, BATCH);
-            List<String> ids = new ArrayList<>();
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    ids.add(rows.getString(1));
-                }
-            }
-            return ids;
-        }
     }
 }

@@ -1,4 +1,4 @@
-package io.cais.gc;
+package io.cais.upload;
 
 import io.agroal.api.AgroalDataSource;
 import io.cais.testing.Blobs;

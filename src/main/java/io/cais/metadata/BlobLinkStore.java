@@ -1,0 +1,86 @@
+package io.cais.metadata;
+
+import io.cais.content.Digest;
+import io.cais.error.ErrorCode;
+import io.cais.error.RegistryException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+
+import java.util.OptionalLong;
+
+/**
+ * Stored blobs and the repository ↔ blob links: which blobs a repository may serve. Every check that a repository
+ * may read a blob goes through {@link #linkedSize}, so deduplicated storage never leaks content across
+ * repositories.
+ *
+ * <p>Locking rule: a link that a manifest of its repository references is not removed. A manifest push reads the
+ * links it needs {@code FOR KEY SHARE} ({@link ManifestStore#push}); {@link #unlink} deletes first — which waits for
+ * such a push to commit — and only then, in a new statement that sees that commit, looks for references
+ * ({@link ReferencedContent}).
+ */
+@ApplicationScoped
+public class BlobLinkStore {
+
+    @Inject
+    Jdbc jdbc;
+
+    @Inject
+    RepositoryStore repositories;
+
+    /** Size of the blob when it is linked to the repository, else empty. One indexed query. */
+    public OptionalLong linkedSize(String repository, Digest digest) {
+        return jdbc.first("SELECT b.size FROM repository r JOIN repository_blob rb ON rb.repository_id = r.id "
+                        + "JOIN blob b ON b.digest = rb.digest WHERE r.name = ? AND rb.digest = ?",
+                        row -> OptionalLong.of(row.getLong(1)), repository, digest.toString())
+                .orElse(OptionalLong.empty());
+    }
+
+    /**
+     * Records a stored blob and links it to the repository (both idempotent), in the caller's transaction. The
+     * repository may have been deleted since the upload started: then the upload went with it.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void link(long repositoryId, Digest digest, long size) {
+        jdbc.update("INSERT INTO blob (digest, size) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING", digest.toString(), size);
+        try {
+            jdbc.update("INSERT INTO repository_blob (repository_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    repositoryId, digest.toString());
+        } catch (VanishedRowException e) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "the repository was deleted during the upload", digest.toString());
+        }
+    }
+
+    /**
+     * Links into {@code repository} a blob that {@code from} links, in one statement. Returns false, linking
+     * nothing, when {@code from} does not link it: a mount never reaches content the source repository cannot serve.
+     * The source link is read {@code FOR KEY SHARE}, so a concurrent unlink of it waits for the mount to commit.
+     */
+    @Transactional
+    public boolean mount(String from, String repository, Digest digest) {
+        long repositoryId = repositories.getOrCreate(repository);
+        try {
+            return jdbc.first("WITH source AS (SELECT rb.digest FROM repository_blob rb JOIN repository r ON r.id = rb.repository_id "
+                            + "WHERE r.name = ? AND rb.digest = ? FOR KEY SHARE OF rb), "
+                            + "linked AS (INSERT INTO repository_blob (repository_id, digest) SELECT ?, digest FROM source "
+                            + "ON CONFLICT DO NOTHING) SELECT count(*) FROM source",
+                    row -> row.getLong(1) > 0, from, digest.toString(), repositoryId).orElse(false);
+        } catch (VanishedRowException e) {
+            throw RepositoryStore.vanished(repository);
+        }
+    }
+
+    /**
+     * Removes the repository's link; the blob itself is left to garbage collection. False when there was no link;
+     * 409 BLOB_REFERENCED, removing nothing, when a manifest of the repository references the blob.
+     */
+    @Transactional
+    public boolean unlink(String repository, Digest digest) {
+        return ReferencedContent.delete(jdbc, "DELETE FROM repository_blob rb USING repository r "
+                        + "WHERE rb.repository_id = r.id AND r.name = ? AND rb.digest = ? RETURNING rb.repository_id",
+                "SELECT EXISTS (SELECT 1 FROM manifest_blob mb JOIN manifest m ON m.id = mb.manifest_id "
+                        + "WHERE mb.digest = ? AND m.repository_id = ?)", repository, digest,
+                () -> new RegistryException(ErrorCode.BLOB_REFERENCED, "a manifest of the repository references the blob; "
+                        + "delete the manifest first", digest.toString()));
+    }
+}

@@ -1,0 +1,85 @@
+package io.cais.metadata;
+
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Plain JDBC through Agroal, for the stores on request paths, and only for them (package-private: no code outside
+ * the metadata layer can run a statement): one statement, its parameters bound by type
+ * ({@code String[]} as a {@code varchar[]}), its rows mapped by the caller — no ORM session, no entity. Inside a
+ * store's transaction the connection is the transaction's (Agroal enlists it); outside one, the statement runs
+ * alone in autocommit.
+ */
+@ApplicationScoped
+class Jdbc {
+
+    /** PostgreSQL's foreign_key_violation: a row the statement refers to was deleted by a concurrent transaction. */
+    private static final String FOREIGN_KEY_VIOLATION = "23503";
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @FunctionalInterface
+    interface Row<T> {
+        T map(ResultSet row) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface Execution<T> {
+        T run(PreparedStatement statement) throws SQLException;
+    }
+
+    <T> List<T> list(String sql, Row<T> row, Object... parameters) {
+        return run(sql, parameters, statement -> {
+            List<T> rows = new ArrayList<>();
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    rows.add(row.map(result));
+                }
+            }
+            return rows;
+        });
+    }
+
+    <T> Optional<T> first(String sql, Row<T> row, Object... parameters) {
+        return run(sql, parameters, statement -> {
+            try (ResultSet result = statement.executeQuery()) {
+                return result.next() ? Optional.ofNullable(row.map(result)) : Optional.empty();
+            }
+        });
+    }
+
+    /** Runs an INSERT, UPDATE or DELETE; returns how many rows it changed. */
+    int update(String sql, Object... parameters) {
+        return run(sql, parameters, PreparedStatement::executeUpdate);
+    }
+
+    private <T> T run(String sql, Object[] parameters, Execution<T> execution) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                Object parameter = parameters[i];
+                if (parameter instanceof String[] array) {
+                    statement.setArray(i + 1, connection.createArrayOf("varchar", array));
+                } else {
+                    statement.setObject(i + 1, parameter);
+                }
+            }
+            return execution.run(statement);
+        } catch (SQLException e) {
+            if (FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
+                throw new VanishedRowException(e);
+            }
+            throw new IllegalStateException("metadata statement failed", e);
+        }
+    }
+}

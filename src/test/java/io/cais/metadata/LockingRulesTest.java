@@ -1,0 +1,217 @@
+package io.cais.metadata;
+
+import io.agroal.api.AgroalDataSource;
+import io.cais.content.MediaTypes;
+import io.cais.testing.Admin;
+import io.cais.testing.Blobs;
+import io.cais.testing.PostgresTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The locking rules of the metadata layer, each raced through the HTTP API against PostgreSQL: afterwards every
+ * stored manifest's references resolve, and no request was answered 500.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresTestResource.class)
+class LockingRulesTest {
+
+    private static final int ROUNDS = 15;
+    private static final int PUSHERS = 4;
+    private static final int DELETERS = 2;
+    private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";
+    private static final String LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void aManifestPushRacingAnUnlinkOfItsLayerNeverLeavesTheManifestWithAnUnlinkedLayer() throws Exception {
+        String repo = Blobs.repository("lock-layer");
+        String config = push(repo, "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
+        Map<String, String> pushedManifests = new ConcurrentHashMap<>(); // manifest digest -> its layer
+        for (int round = 0; round < ROUNDS; round++) {
+            String layer = push(repo, Blobs.random(64));
+            int r = round;
+            race(pusher -> {
+                byte[] manifest = image(config, layer, "round " + r + " pusher " + pusher);
+                Response response = putManifest(repo, Blobs.sha256(manifest), MediaTypes.OCI_MANIFEST, manifest);
+                if (response.statusCode() == 201) {
+                    pushedManifests.put(Blobs.sha256(manifest), layer);
+                }
+                return response;
+            }, Set.of(201, 400), deleter -> request().delete("/v2/" + repo + "/blobs/" + layer), Set.of(202, 404, 409));
+        }
+
+        assertThat(pushedManifests).isNotEmpty();
+        pushedManifests.forEach((manifest, layer) -> {
+            request().head("/v2/" + repo + "/manifests/" + manifest).then().statusCode(200);
+            request().head("/v2/" + repo + "/blobs/" + layer).then().statusCode(200);
+        });
+        assertThat(count("SELECT count(*) FROM manifest m JOIN repository r ON r.id = m.repository_id "
+                + "JOIN manifest_blob mb ON mb.manifest_id = m.id WHERE r.name = ? AND NOT EXISTS "
+                + "(SELECT 1 FROM repository_blob rb WHERE rb.repository_id = m.repository_id AND rb.digest = mb.digest)", repo))
+                .as("references to blobs the repository no longer links").isZero();
+    }
+
+    @Test
+    void anIndexPushRacingADeleteOfItsChildNeverLeavesTheIndexWithADanglingChild() throws Exception {
+        String repo = Blobs.repository("lock-child");
+        String config = push(repo, "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
+        String layer = push(repo, Blobs.random(64));
+        Map<String, String> pushedIndexes = new ConcurrentHashMap<>(); // index digest -> its child
+        for (int round = 0; round < ROUNDS; round++) {
+            byte[] child = image(config, layer, "child of round " + round);
+            String childDigest = Blobs.sha256(child);
+            putManifest(repo, childDigest, MediaTypes.OCI_MANIFEST, child).then().statusCode(201);
+            int r = round;
+            race(pusher -> {
+                byte[] index = index(childDigest, child.length, "round " + r + " pusher " + pusher);
+                Response response = putManifest(repo, Blobs.sha256(index), MediaTypes.OCI_INDEX, index);
+                if (response.statusCode() == 201) {
+                    pushedIndexes.put(Blobs.sha256(index), childDigest);
+                }
+                return response;
+            }, Set.of(201, 400), deleter -> request().delete("/v2/" + repo + "/manifests/" + childDigest), Set.of(202, 404, 409));
+        }
+
+        assertThat(pushedIndexes).isNotEmpty();
+        pushedIndexes.forEach((index, child) -> {
+            request().head("/v2/" + repo + "/manifests/" + index).then().statusCode(200);
+            request().head("/v2/" + repo + "/manifests/" + child).then().statusCode(200);
+        });
+        assertThat(count("SELECT count(*) FROM manifest m JOIN repository r ON r.id = m.repository_id "
+                + "JOIN manifest_child c ON c.manifest_id = m.id WHERE r.name = ? AND NOT EXISTS "
+                + "(SELECT 1 FROM manifest child WHERE child.repository_id = m.repository_id AND child.digest = c.child_digest)", repo))
+                .as("children the repository no longer has").isZero();
+    }
+
+    @Test
+    void uploadsRacingTheFirstPushAndADeleteOfTheirRepositoryAnswer202Or404() throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            String repo = Blobs.repository("lock-repository");
+            String inside = repo.substring(Blobs.NAMESPACE.length() + 1);
+            race(pusher -> request().post("/v2/" + repo + "/blobs/uploads/"), Set.of(202, 404),
+                    deleter -> request().delete("/api/v1/namespaces/" + Blobs.NAMESPACE + "/repositories/" + inside),
+                    Set.of(204, 404));
+            assertThat(count("SELECT count(*) FROM repository WHERE name = ?", repo)).isLessThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void pushingToAnExistingRepositoryWritesNoNewVersionOfItsRow() throws Exception {
+        String repo = Blobs.repository("lock-quiet");
+        String config = push(repo, "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
+        long before = count("SELECT xmin::text::bigint FROM repository WHERE name = ?", repo);
+
+        String layer = push(repo, Blobs.random(64));
+        request().post("/v2/" + repo + "/blobs/uploads/").then().statusCode(202);
+        byte[] manifest = image(config, layer, "quiet");
+        putManifest(repo, "v1", MediaTypes.OCI_MANIFEST, manifest).then().statusCode(201);
+
+        assertThat(count("SELECT xmin::text::bigint FROM repository WHERE name = ?", repo)).isEqualTo(before);
+    }
+
+    // ---- racing -------------------------------------------------------------------------------------------
+
+    private interface Request {
+        Response send(int worker);
+    }
+
+    /** Starts pushers and deleters at once; every answer must be one the rule allows — never a 500. */
+    private static void race(Request pusher, Set<Integer> pushAnswers, Request deleter, Set<Integer> deleteAnswers)
+            throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(PUSHERS + DELETERS);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Answer>> answers = new ArrayList<>();
+            for (int i = 0; i < PUSHERS + DELETERS; i++) {
+                int worker = i;
+                boolean pushing = i < PUSHERS;
+                Callable<Answer> call = () -> {
+                    start.await();
+                    Response response = pushing ? pusher.send(worker) : deleter.send(worker);
+                    return new Answer(pushing, response.statusCode(), response.asString());
+                };
+                answers.add(threads.submit(call));
+            }
+            start.countDown();
+            for (Future<Answer> future : answers) {
+                Answer answer = future.get();
+                assertThat(answer.status()).as(answer.body()).isIn(answer.push() ? pushAnswers : deleteAnswers);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private record Answer(boolean push, int status, String body) {
+    }
+
+    // ---- content ------------------------------------------------------------------------------------------
+
+    private static RequestSpecification request() {
+        return given().urlEncodingEnabled(false).header("Authorization", Admin.basic());
+    }
+
+    private static String push(String repo, byte[] blob) {
+        String digest = Blobs.sha256(blob);
+        request().contentType("application/octet-stream").body(blob)
+                .post("/v2/" + repo + "/blobs/uploads/?digest=" + digest).then().statusCode(201);
+        return digest;
+    }
+
+    private static Response putManifest(String repo, String reference, String mediaType, byte[] body) {
+        return request().contentType(mediaType).body(body).put("/v2/" + repo + "/manifests/" + reference);
+    }
+
+    /** An image manifest over the config and the layer; the annotation makes each one a manifest of its own. */
+    private static byte[] image(String config, String layer, String annotation) {
+        return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\","
+                + "\"config\":" + descriptor(CONFIG_TYPE, config, 37) + ","
+                + "\"layers\":[" + descriptor(LAYER_TYPE, layer, 64) + "],"
+                + "\"annotations\":{\"test\":\"" + annotation + "\"}}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] index(String child, long size, String annotation) {
+        return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\","
+                + "\"manifests\":[" + descriptor(MediaTypes.OCI_MANIFEST, child, size) + "],"
+                + "\"annotations\":{\"test\":\"" + annotation + "\"}}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String descriptor(String mediaType, String digest, long size) {
+        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + "}";
+    }
+
+    private long count(String sql, String name) throws Exception {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, name);
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
+    }
+}
