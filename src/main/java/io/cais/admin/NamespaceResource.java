@@ -42,16 +42,18 @@ public class NamespaceResource {
     @Inject
     AccessControl access;
 
-    public record NamespaceView(String name, String visibility, OffsetDateTime createdAt) {
+    public record NamespaceView(String name, String visibility, boolean archAliases, OffsetDateTime createdAt) {
         static NamespaceView of(Namespace namespace) {
-            return new NamespaceView(namespace.name, namespace.visibility, namespace.createdAt);
+            return new NamespaceView(namespace.name, namespace.visibility, namespace.archAliases, namespace.createdAt);
         }
     }
 
-    public record NewNamespace(String name, String visibility) {
+    /** {@code archAliases}: serve {@code <name>-<arch>} pulls from the index of {@code <name>} (default false). */
+    public record NewNamespace(String name, String visibility, Boolean archAliases) {
     }
 
-    public record NamespacePatch(String visibility) {
+    /** Only the settings present in the body change. */
+    public record NamespacePatch(String visibility, Boolean archAliases) {
     }
 
     public record RepositoryView(String name, long tags, long size) {
@@ -76,6 +78,7 @@ public class NamespaceResource {
         Namespace namespace = new Namespace();
         namespace.name = name;
         namespace.visibility = visibility;
+        namespace.archAliases = Boolean.TRUE.equals(body.archAliases());
         namespace.persistAndFlush();
         Panache.getEntityManager().refresh(namespace);
         return Response.created(URI.create("/api/v1/namespaces/" + name)).entity(NamespaceView.of(namespace)).build();
@@ -108,6 +111,9 @@ public class NamespaceResource {
         require(body);
         if (body.visibility() != null) {
             namespace.visibility = visibility(body.visibility());
+        }
+        if (body.archAliases() != null) {
+            namespace.archAliases = body.archAliases();
         }
         return NamespaceView.of(namespace);
     }

@@ -3,6 +3,7 @@ package io.cais.auth;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.agroal.api.AgroalDataSource;
+import io.cais.alias.ArchAliases;
 import io.cais.tenant.Namespace;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -21,7 +22,9 @@ import java.util.List;
  * The rules: what an account (or nobody) may do to a repository. Server admins: everything in existing
  * namespaces. Users: by role on the repository's namespace. Robots: their own actions, only in their own
  * namespace, only on repositories matching their patterns, only until they expire. Public namespaces: pull for
- * anyone. Nothing at all in a namespace that does not exist.
+ * anyone. Nothing at all in a namespace that does not exist. Pulling a name served as an arch alias is pulling the
+ * name it is an alias of: a grant on {@code pause} covers {@code pause-amd64}, and a grant on {@code pause-amd64}
+ * alone does not reach {@code pause}'s content.
  */
 @ApplicationScoped
 public class Permissions {
@@ -29,13 +32,28 @@ public class Permissions {
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    ArchAliases aliases;
+
     /** A namespace as the rules need it, with the account's role on it (null when none). */
-    public record NamespaceAccess(long id, String name, boolean isPublic, String role) {
+    public record NamespaceAccess(long id, String name, boolean isPublic, boolean archAliases, String role) {
     }
 
     public Set<Action> allowed(Account account, String repository) {
         Optional<NamespaceAccess> namespace = namespace(Namespace.of(repository), account);
-        return namespace.map(ns -> allowed(account, ns, repository)).orElse(EnumSet.noneOf(Action.class));
+        if (namespace.isEmpty()) {
+            return EnumSet.noneOf(Action.class);
+        }
+        Set<Action> actions = allowed(account, namespace.get(), repository);
+        if (namespace.get().archAliases()) {
+            aliases.served(repository).ifPresent(alias -> {
+                actions.remove(Action.PULL);
+                if (allowed(account, namespace.get(), alias.base()).contains(Action.PULL)) {
+                    actions.add(Action.PULL);
+                }
+            });
+        }
+        return actions;
     }
 
     public Set<Action> allowed(Account account, NamespaceAccess namespace, String repository) {
@@ -71,13 +89,14 @@ public class Permissions {
     public Optional<NamespaceAccess> namespace(String name, Account account) {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(
-                     "SELECT n.id, n.visibility, m.role FROM namespace n LEFT JOIN namespace_member m "
+                     "SELECT n.id, n.visibility, n.arch_aliases, m.role FROM namespace n LEFT JOIN namespace_member m "
                              + "ON m.namespace_id = n.id AND m.account_id = ? WHERE n.name = ?")) {
             statement.setLong(1, account == null || account.id == null ? -1 : account.id);
             statement.setString(2, name);
             try (ResultSet row = statement.executeQuery()) {
                 return row.next()
-                        ? Optional.of(new NamespaceAccess(row.getLong(1), name, "public".equals(row.getString(2)), row.getString(3)))
+                        ? Optional.of(new NamespaceAccess(row.getLong(1), name, "public".equals(row.getString(2)),
+                                row.getBoolean(3), row.getString(4)))
                         : Optional.empty();
             }
         } catch (SQLException e) {

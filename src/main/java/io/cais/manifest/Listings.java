@@ -2,6 +2,7 @@ package io.cais.manifest;
 
 import io.agroal.api.AgroalDataSource;
 import io.cais.content.Digest;
+import io.cais.content.MediaTypes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -12,6 +13,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -53,32 +55,83 @@ public class Listings {
                 + (namespaces == null ? "" : "AND CASE WHEN position('/' in name) = 0 THEN 'library' "
                 + "ELSE split_part(name, '/', 1) END = ANY (?) ")
                 + "ORDER BY name LIMIT ?";
-        List<String> page = new ArrayList<>();
-        String cursor = last == null ? "" : last;
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
-            while (page.size() <= limit) {
+            return filteredPage(last, limit, cursor -> {
                 int i = 1;
                 statement.setString(i++, cursor);
                 if (namespaces != null) {
                     statement.setArray(i++, connection.createArrayOf("varchar", namespaces.toArray()));
                 }
                 statement.setInt(i, limit + 1);
-                List<String> batch = strings(statement);
-                for (String name : batch) {
-                    if (page.size() <= limit && visible.test(name)) {
-                        page.add(name);
-                    }
-                }
-                if (batch.size() < limit + 1) {
-                    break;
-                }
-                cursor = batch.getLast();
-            }
-            return Page.of(page, limit);
+                return strings(statement);
+            }, Function.identity(), visible);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot list repositories", e);
         }
+    }
+
+    /**
+     * The repository's tags after {@code last} whose manifest is an index that {@code index} accepts (given its
+     * bytes), or empty when the repository does not exist: what an arch alias lists.
+     */
+    public Optional<Page<String>> indexTags(String repository, String last, int limit, Predicate<byte[]> index) {
+        try (Connection connection = dataSource.getConnection()) {
+            Optional<Long> repositoryId = repositoryId(connection, repository);
+            if (repositoryId.isEmpty()) {
+                return Optional.empty();
+            }
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "SELECT t.name, m.payload FROM tag t JOIN manifest m ON m.id = t.manifest_id "
+                            + "WHERE t.repository_id = ? AND t.name > ? AND m.media_type = ANY (?) ORDER BY t.name LIMIT ?")) {
+                return Optional.of(filteredPage(last, limit, cursor -> {
+                    statement.setLong(1, repositoryId.get());
+                    statement.setString(2, cursor);
+                    statement.setArray(3, connection.createArrayOf("varchar", MediaTypes.indexes().toArray()));
+                    statement.setInt(4, limit + 1);
+                    List<TaggedIndex> rows = new ArrayList<>();
+                    try (ResultSet row = statement.executeQuery()) {
+                        while (row.next()) {
+                            rows.add(new TaggedIndex(row.getString(1), row.getBytes(2)));
+                        }
+                    }
+                    return rows;
+                }, TaggedIndex::tag, tagged -> index.test(tagged.payload())));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot list tags", e);
+        }
+    }
+
+    private record TaggedIndex(String tag, byte[] payload) {
+    }
+
+    /** The {@code limit + 1} rows after a cursor, in the listing's order. */
+    private interface Batch<T> {
+        List<T> after(String cursor) throws SQLException;
+    }
+
+    /**
+     * A page of the rows that {@code keep} accepts: batches are read after the last row seen until the page is full
+     * or the rows run out, so a filter that drops many rows still yields full pages.
+     */
+    private static <T> Page<String> filteredPage(String last, int limit, Batch<T> batch, Function<T, String> key,
+                                                 Predicate<T> keep) throws SQLException {
+        List<String> page = new ArrayList<>();
+        String cursor = last == null ? "" : last;
+        while (page.size() <= limit) {
+            List<T> rows = batch.after(cursor);
+            for (T row : rows) {
+                if (page.size() <= limit && keep.test(row)) {
+                    page.add(key.apply(row));
+                }
+            }
+            if (rows.size() < limit + 1) {
+                break;
+            }
+            cursor = key.apply(rows.getLast());
+        }
+        return Page.of(page, limit);
     }
 
     /** A manifest that refers to a subject, as the referrers API describes it. */

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The pull hot path: resolve {@code <name>:<tag>} or {@code <name>@<digest>} to the stored manifest. Every kubelet
@@ -59,6 +60,30 @@ public class ManifestLookup {
             found.ifPresent(record -> cache.put(key, record, generation));
         }
         return found;
+    }
+
+    /**
+     * Whether an index of the repository that lists {@code child} satisfies {@code index} (given its bytes). Indexes
+     * are found through {@code manifest_child}'s digest index; the cache is not involved.
+     */
+    public boolean anyIndexListing(String repository, String child, Predicate<byte[]> index) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement("SELECT m.payload FROM repository r "
+                     + "JOIN manifest m ON m.repository_id = r.id JOIN manifest_child c ON c.manifest_id = m.id "
+                     + "WHERE r.name = ? AND c.child_digest = ?")) {
+            statement.setString(1, repository);
+            statement.setString(2, child);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    if (index.test(rows.getBytes(1))) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("index lookup failed", e);
+        }
     }
 
     private Optional<ManifestRecord> query(String repository, Reference reference, boolean withPayload) {
