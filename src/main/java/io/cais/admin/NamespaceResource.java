@@ -54,16 +54,18 @@ public class NamespaceResource {
     @Inject
     AccountStore accounts;
 
-    public record NamespaceView(String name, String visibility, OffsetDateTime createdAt) {
+    public record NamespaceView(String name, String visibility, boolean archAliases, OffsetDateTime createdAt) {
         static NamespaceView of(Namespace namespace) {
-            return new NamespaceView(namespace.name, namespace.visibility, namespace.createdAt);
+            return new NamespaceView(namespace.name, namespace.visibility, namespace.archAliases, namespace.createdAt);
         }
     }
 
-    public record NewNamespace(String name, String visibility) {
+    /** {@code archAliases}: serve {@code <name>-<arch>} pulls from the index of {@code <name>} (default false). */
+    public record NewNamespace(String name, String visibility, Boolean archAliases) {
     }
 
-    public record NamespacePatch(String visibility) {
+    /** Only the settings present in the body change. */
+    public record NamespacePatch(String visibility, Boolean archAliases) {
     }
 
     public record MemberRole(String role) {
@@ -74,7 +76,8 @@ public class NamespaceResource {
     public Response create(NewNamespace body) {
         require(body);
         String name = Namespaces.validName(body.name());
-        Namespace namespace = namespaces.create(name, visibility(body.visibility() == null ? "private" : body.visibility()));
+        Namespace namespace = namespaces.create(name, visibility(body.visibility() == null ? "private" : body.visibility()),
+                Boolean.TRUE.equals(body.archAliases()));
         return Response.created(URI.create("/api/v1/namespaces/" + name)).entity(NamespaceView.of(namespace)).build();
     }
 
@@ -96,8 +99,8 @@ public class NamespaceResource {
     @Path("{namespace}")
     public NamespaceView update(@PathParam("namespace") String name, NamespacePatch body) {
         require(body);
-        return NamespaceView.of(body.visibility() == null ? namespaces.require(name)
-                : namespaces.setVisibility(name, visibility(body.visibility())));
+        return NamespaceView.of(namespaces.update(name, body.visibility() == null ? null : visibility(body.visibility()),
+                body.archAliases()));
     }
 
     /** Deletes the namespace with its repositories, robots and memberships; blobs are left to garbage collection. */

@@ -2,6 +2,7 @@ package io.cais.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.cais.alias.ArchAliases;
 import io.cais.metadata.Account;
 import io.cais.metadata.Namespace;
 import io.cais.metadata.NamespaceAccess;
@@ -19,7 +20,9 @@ import java.util.Set;
  * The rules: what an account (or nobody) may do to a repository. Server admins: everything in existing
  * namespaces. Users: by role on the repository's namespace. Robots: their own actions, only in their own
  * namespace, only on repositories matching their patterns, only until they expire. Public namespaces: pull for
- * anyone. Nothing at all in a namespace that does not exist.
+ * anyone. Nothing at all in a namespace that does not exist. Pulling a name served as an arch alias is pulling the
+ * name it is an alias of: a grant on {@code pause} covers {@code pause-amd64}, and a grant on {@code pause-amd64}
+ * alone does not reach {@code pause}'s content.
  */
 @ApplicationScoped
 public class Permissions {
@@ -27,9 +30,24 @@ public class Permissions {
     @Inject
     NamespaceStore namespaces;
 
+    @Inject
+    ArchAliases aliases;
+
     public Set<Action> allowed(Account account, String repository) {
         Optional<NamespaceAccess> namespace = namespaces.access(Namespace.of(repository), account);
-        return namespace.map(ns -> allowed(account, ns, repository)).orElse(EnumSet.noneOf(Action.class));
+        if (namespace.isEmpty()) {
+            return EnumSet.noneOf(Action.class);
+        }
+        Set<Action> actions = allowed(account, namespace.get(), repository);
+        if (namespace.get().archAliases()) {
+            aliases.served(repository).ifPresent(alias -> {
+                actions.remove(Action.PULL);
+                if (allowed(account, namespace.get(), alias.base()).contains(Action.PULL)) {
+                    actions.add(Action.PULL);
+                }
+            });
+        }
+        return actions;
     }
 
     public Set<Action> allowed(Account account, NamespaceAccess namespace, String repository) {

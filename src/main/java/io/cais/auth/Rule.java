@@ -11,7 +11,10 @@ public enum Rule {
     AUTHENTICATED,
     /** The catalog: a token must carry {@code registry:catalog:*}; entries are then filtered by pull rights. */
     CATALOG,
-    /** {@code pull} on the repository in path parameter {@code name}. */
+    /**
+     * {@code pull} on the repository in path parameter {@code name}; for a name served as an arch alias, that is pull
+     * on the name it is an alias of ({@link Permissions}).
+     */
     REPOSITORY_PULL,
     /** {@code push} on the repository in path parameter {@code name}. */
     REPOSITORY_PUSH,

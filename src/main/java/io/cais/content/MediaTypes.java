@@ -27,12 +27,21 @@ public final class MediaTypes {
         return IMAGE_MANIFESTS.contains(mediaType) || INDEXES.contains(mediaType);
     }
 
+    public static boolean isImageManifest(String mediaType) {
+        return IMAGE_MANIFESTS.contains(mediaType);
+    }
+
     public static boolean isNonDistributable(String mediaType) {
         return NON_DISTRIBUTABLE.contains(mediaType);
     }
 
     public static boolean isIndex(String mediaType) {
         return INDEXES.contains(mediaType);
+    }
+
+    /** The index media types: OCI image index and Docker manifest list. */
+    public static Set<String> indexes() {
+        return INDEXES;
     }
 
     /** The media type without parameters ({@code ; charset=…}), lower-cased. */

@@ -1,5 +1,6 @@
 package io.cais.distribution;
 
+import io.cais.alias.ArchAliases;
 import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
 import io.cais.content.Digest;
@@ -47,6 +48,9 @@ public class BlobResource {
 
     @Inject
     BlobStore store;
+
+    @Inject
+    ArchAliases aliases;
 
     @Inject
     TransferMetrics metrics;
@@ -162,8 +166,12 @@ public class BlobResource {
                 .header(HttpHeaders.CACHE_CONTROL, ConditionalRequests.IMMUTABLE).build();
     }
 
+    /** The size of a blob the repository links, or that its name serves as an arch alias. */
     private long linkedSize(String name, Digest digest) {
         OptionalLong size = links.linkedSize(name, digest);
+        if (size.isEmpty()) {
+            size = aliases.blobSize(name, digest);
+        }
         if (size.isEmpty()) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to repository", digest.toString());
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cais.alias.ArchAliases;
 import io.cais.auth.AccessControl;
 import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
@@ -48,6 +49,9 @@ public class ListingResource {
     ManifestStore manifests;
 
     @Inject
+    ArchAliases aliases;
+
+    @Inject
     DistributionConfig config;
 
     @Inject
@@ -59,7 +63,8 @@ public class ListingResource {
     public Response tags(@PathParam("name") String name, @QueryParam("n") String n, @QueryParam("last") String last) {
         String repository = RepositoryName.require(name);
         int limit = Paging.limit(n, config.maxPageSize());
-        Page<String> page = tags.page(repository, last, limit).orElseThrow(() ->
+        Page<String> page = tags.page(repository, last, limit)
+                .or(() -> aliases.tags(repository, last, limit)).orElseThrow(() ->
                 new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry", repository));
         Map<String, Object> body = Map.of("name", repository, "tags", page.items());
         return Paging.link(Response.ok(body, MediaType.APPLICATION_JSON_TYPE), page, "/v2/" + repository + "/tags/list",

@@ -1,5 +1,6 @@
 package io.cais.distribution;
 
+import io.cais.alias.ArchAliases;
 import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
 import io.cais.content.MediaTypes;
@@ -39,6 +40,9 @@ public class ManifestResource {
 
     @Inject
     Manifests manifests;
+
+    @Inject
+    ArchAliases aliases;
 
     @Inject
     DistributionConfig config;
@@ -148,8 +152,10 @@ public class ManifestResource {
                 .filter(child -> accepted.contains(child.mediaType()));
     }
 
+    /** The repository's manifest; when the repository has none, the one its name serves as an arch alias. */
     private ManifestRecord find(String repository, Reference reference, boolean withBody, boolean fresh, String asked) {
-        return lookup.find(repository, reference, withBody, fresh).orElseThrow(() ->
+        return lookup.find(repository, reference, withBody, fresh)
+                .or(() -> aliases.manifest(repository, reference, withBody, fresh)).orElseThrow(() ->
                 new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", asked));
     }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Manifests with the references that keep their content alive ({@code manifest_blob}, {@code manifest_child}), and
@@ -101,6 +102,16 @@ public class ManifestStore {
         };
         return jdbc.first(sql, row -> new ManifestRecord(row.getLong(1), row.getString(2), row.getString(3), row.getLong(4),
                 withPayload ? row.getBytes(5) : null), repository, reference.toString());
+    }
+
+    /**
+     * Whether an index of the repository that lists {@code child} satisfies {@code index} (given its bytes): how an
+     * arch alias checks a digest it is asked for. Indexes are found through {@code manifest_child}'s digest index.
+     */
+    public boolean anyIndexListing(String repository, String child, Predicate<byte[]> index) {
+        return jdbc.list("SELECT m.payload FROM repository r JOIN manifest m ON m.repository_id = r.id "
+                        + "JOIN manifest_child c ON c.manifest_id = m.id WHERE r.name = ? AND c.child_digest = ?",
+                row -> row.getBytes(1), repository, child).stream().anyMatch(index);
     }
 
     /** The manifests whose subject is the digest, after {@code last} by digest, optionally of one artifact type. */

@@ -28,6 +28,10 @@ public class Namespace extends PanacheEntityBase {
     @Column(nullable = false)
     public String visibility = "private";
 
+    /** Whether {@code <name>-<arch>} pulls are served from the index of {@code <name>} (off unless switched on). */
+    @Column(name = "arch_aliases", nullable = false)
+    public boolean archAliases;
+
     @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
     public OffsetDateTime createdAt;
 

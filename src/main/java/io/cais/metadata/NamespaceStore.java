@@ -37,13 +37,14 @@ public class NamespaceStore {
 
     /** Creates the namespace; 409 when the name is taken. */
     @Transactional
-    public Namespace create(String name, String visibility) {
+    public Namespace create(String name, String visibility, boolean archAliases) {
         if (Namespace.count("name", name) > 0) {
             throw new RegistryException(ErrorCode.CONFLICT, "namespace '" + name + "' already exists", name);
         }
         Namespace namespace = new Namespace();
         namespace.name = name;
         namespace.visibility = visibility;
+        namespace.archAliases = archAliases;
         namespace.persistAndFlush();
         Panache.getEntityManager().refresh(namespace);
         return namespace;
@@ -58,10 +59,16 @@ public class NamespaceStore {
                 + "order by name", user.id);
     }
 
+    /** Changes the settings given (null: unchanged); the namespace as it is then. */
     @Transactional
-    public Namespace setVisibility(String name, String visibility) {
+    public Namespace update(String name, String visibility, Boolean archAliases) {
         Namespace namespace = require(name);
-        namespace.visibility = visibility;
+        if (visibility != null) {
+            namespace.visibility = visibility;
+        }
+        if (archAliases != null) {
+            namespace.archAliases = archAliases;
+        }
         return namespace;
     }
 
@@ -75,9 +82,10 @@ public class NamespaceStore {
 
     /** The namespace and the account's role on it (none for nobody); empty when the namespace does not exist. */
     public Optional<NamespaceAccess> access(String name, Account account) {
-        return jdbc.first("SELECT n.id, n.visibility, m.role FROM namespace n LEFT JOIN namespace_member m "
+        return jdbc.first("SELECT n.id, n.visibility, n.arch_aliases, m.role FROM namespace n LEFT JOIN namespace_member m "
                         + "ON m.namespace_id = n.id AND m.account_id = ? WHERE n.name = ?",
-                row -> new NamespaceAccess(row.getLong(1), name, "public".equals(row.getString(2)), row.getString(3)),
+                row -> new NamespaceAccess(row.getLong(1), name, "public".equals(row.getString(2)), row.getBoolean(3),
+                        row.getString(4)),
                 account == null || account.id == null ? -1L : account.id, name);
     }
 

@@ -7,9 +7,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -44,6 +44,15 @@ public class RepositoryStore {
 
     public Optional<Long> id(String name) {
         return jdbc.first("SELECT id FROM repository WHERE name = ?", row -> row.getLong(1), name);
+    }
+
+    /**
+     * Whether {@code name} may be served as an arch alias: its namespace serves them and no repository has the name
+     * (a real repository always wins). One query, asked only on the way to an alias.
+     */
+    public boolean archAliasable(String name) {
+        return jdbc.first("SELECT n.arch_aliases AND NOT EXISTS (SELECT 1 FROM repository r WHERE r.name = ?) "
+                + "FROM namespace n WHERE n.name = ?", row -> row.getBoolean(1), name, Namespace.of(name)).orElse(false);
     }
 
     /** A repository deleted while a request that needs it was running: the request ends as if it never existed. */
@@ -84,23 +93,10 @@ public class RepositoryStore {
                 + (namespaces == null ? "" : "AND CASE WHEN position('/' in name) = 0 THEN 'library' "
                 + "ELSE split_part(name, '/', 1) END = ANY (?) ")
                 + "ORDER BY name LIMIT ?";
-        List<String> page = new ArrayList<>();
-        String cursor = last == null ? "" : last;
-        while (page.size() <= limit) {
-            List<String> batch = namespaces == null
-                    ? jdbc.list(sql, row -> row.getString(1), cursor, limit + 1)
-                    : jdbc.list(sql, row -> row.getString(1), cursor, namespaces.toArray(String[]::new), limit + 1);
-            for (String name : batch) {
-                if (page.size() <= limit && visible.test(name)) {
-                    page.add(name);
-                }
-            }
-            if (batch.size() < limit + 1) {
-                break;
-            }
-            cursor = batch.getLast();
-        }
-        return Page.of(page, limit);
+        return FilteredPages.page(last, limit, cursor -> namespaces == null
+                        ? jdbc.list(sql, row -> row.getString(1), cursor, limit + 1)
+                        : jdbc.list(sql, row -> row.getString(1), cursor, namespaces.toArray(String[]::new), limit + 1),
+                Function.identity(), visible);
     }
 
     private static String likePrefix(String namespace) {

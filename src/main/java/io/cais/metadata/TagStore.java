@@ -1,11 +1,13 @@
 package io.cais.metadata;
 
+import io.cais.content.MediaTypes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** Tags: a name in a repository pointing at one manifest. */
 @ApplicationScoped
@@ -44,5 +46,24 @@ public class TagStore {
             return Optional.empty();
         }
         return Optional.of(Page.of(rows.getFirst() == null ? List.of() : rows, limit));
+    }
+
+    /**
+     * The repository's tags after {@code last} whose manifest is an index that {@code index} accepts (given its
+     * bytes), or empty when the repository does not exist: what an arch alias lists. The platform test needs the
+     * index's bytes, so it runs here, batch by batch ({@link FilteredPages}).
+     */
+    public Optional<Page<String>> indexTags(String repository, String last, int limit, Predicate<byte[]> index) {
+        Optional<Long> repositoryId = jdbc.first("SELECT id FROM repository WHERE name = ?", row -> row.getLong(1),
+                repository);
+        String[] indexTypes = MediaTypes.indexes().toArray(String[]::new);
+        return repositoryId.map(id -> FilteredPages.page(last, limit, cursor -> jdbc.list(
+                        "SELECT t.name, m.payload FROM tag t JOIN manifest m ON m.id = t.manifest_id "
+                                + "WHERE t.repository_id = ? AND t.name > ? AND m.media_type = ANY (?) ORDER BY t.name LIMIT ?",
+                        row -> new TaggedIndex(row.getString(1), row.getBytes(2)), id, cursor, indexTypes, limit + 1),
+                TaggedIndex::tag, tagged -> index.test(tagged.payload())));
+    }
+
+    private record TaggedIndex(String tag, byte[] payload) {
     }
 }

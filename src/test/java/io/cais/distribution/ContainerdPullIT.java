@@ -175,6 +175,29 @@ class ContainerdPullIT {
                 .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("401 Unauthorized");
     }
 
+    @Test
+    void legacySuffixedNamePullsTheIndexsAmd64ImageWithAPullSecretForTheBaseName() throws Exception {
+        String legacyNamespace = AdminApi.namespace("legacy", "private");
+        AdminApi.archAliases(legacyNamespace, true);
+        AdminApi.Robot kubelet = AdminApi.robot(legacyNamespace, "kubelet", List.of("pull"), List.of("pause"), null);
+        Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 1));
+        push(legacyNamespace, "pause", "3.9", index);
+        String legacy = host + "/" + legacyNamespace + "/pause-amd64:3.9";
+
+        LoggedRequests requests = LoggedRequests.from(registry);
+        Image amd64 = index.image("amd64");
+        assertThat(cri.pullImage(legacy, new Auth(kubelet.username(), kubelet.secret()), PULL_TIMEOUT))
+                .isEqualTo(amd64.config().digest());
+        List<Request> gets = requests.seen(r -> r.method().equals("GET") && r.status() == 200);
+        assertThat(gets).as("everything under the suffixed name, as the robot for pause")
+                .allMatch(r -> r.path().startsWith("/v2/" + legacyNamespace + "/pause-amd64/"))
+                .allMatch(r -> r.account().equals(kubelet.username()));
+        assertThat(gets.stream().map(r -> r.path().substring(r.path().lastIndexOf('/') + 1)).toList())
+                .as("the amd64 image's manifest, config and layers")
+                .containsExactlyInAnyOrder(amd64.manifest().digest(), amd64.config().digest(),
+                        amd64.layers().get(0).digest(), amd64.layers().get(1).digest());
+    }
+
     /** Pushes the index with skopeo as the administrator; returns the image name a pod spec would carry. */
     private String push(String namespace, String repository, String tag, Index index) throws Exception {
         Path layout = OciLayouts.write(work.resolve("layout-" + unique()), tag, index);

@@ -233,6 +233,32 @@ class DockerEngineIT {
         assertThat(push.stderr()).contains("denied");
     }
 
+    @Test
+    void legacySuffixedNamesPullTheManifestListsImageForTheirArchitecture() throws Exception {
+        String legacyNamespace = AdminApi.namespace("legacy", "private");
+        AdminApi.archAliases(legacyNamespace, true);
+        Robot publisher = AdminApi.robot(legacyNamespace, "publisher", List.of("pull", "push"), List.of("*"), null);
+        Robot node = AdminApi.robot(legacyNamespace, "node", List.of("pull"), List.of("pause"), null);
+        Path client = loggedIn("legacy-publisher", publisher);
+        String pause = host + "/" + legacyNamespace + "/pause";
+        docker.build(client, pause + ":amd64", "linux/amd64", Map.of("pause.txt", "amd64 " + unique()));
+        docker.build(client, pause + ":arm64", "linux/arm64", Map.of("pause.txt", "arm64 " + unique()));
+        String amd64 = pushedDigest(docker.ok(client, "push", pause + ":amd64"));
+        String arm64 = pushedDigest(docker.ok(client, "push", pause + ":arm64"));
+        docker.ok(client, "manifest", "create", "--insecure", pause + ":3.9", pause + ":amd64", pause + ":arm64");
+        docker.ok(client, "manifest", "push", "--insecure", pause + ":3.9");
+
+        // A node whose old YAML names pause-amd64, with credentials for pause only.
+        Path kubelet = loggedIn("legacy-node", node);
+        assertThat(pulledDigest(docker.ok(kubelet, "pull", pause + "-amd64:3.9"))).isEqualTo(amd64);
+        assertThat(architecture(kubelet, pause + "-amd64:3.9")).isEqualTo("amd64");
+        assertThat(pulledDigest(docker.ok(kubelet, "pull", "--platform", "linux/arm64", pause + "-arm64:3.9"))).isEqualTo(arm64);
+        assertThat(architecture(kubelet, pause + "-arm64:3.9")).isEqualTo("arm64");
+        Commands.Result missing = docker.run(kubelet, "pull", pause + "-s390x:3.9");
+        assertThat(missing.exitCode()).as(missing.describe()).isNotZero();
+        assertThat(missing.stderr()).contains("manifest unknown");
+    }
+
     /** A client configuration logged in with {@code docker login} as the robot. */
     private Path loggedIn(String name, Robot robot) throws Exception {
         Path client = docker.clientConfig(name + "-" + unique());

@@ -1,6 +1,7 @@
 package io.cais.distribution;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cais.testing.AdminApi;
 import io.cais.testing.Blobs;
 import io.cais.testing.Http;
 import io.cais.testing.OciLayouts;
@@ -10,6 +11,7 @@ import io.cais.testing.OciLayouts.Index;
 import io.cais.testing.PostgresTestResource;
 import io.cais.testing.RegistryProcess;
 import io.cais.testing.Skopeo;
+import io.restassured.RestAssured;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,10 +58,13 @@ class SkopeoEndToEndIT {
                 "cais.distribution.max-page-size", "2"));
         host = registry.url("").substring("http://".length());
         skopeo.login(host, io.cais.testing.Admin.USER, io.cais.testing.Admin.PASSWORD);
+        RestAssured.baseURI = "http://127.0.0.1";
+        RestAssured.port = registry.port();
     }
 
     @AfterAll
     void stopRegistry() throws Exception {
+        RestAssured.reset();
         if (registry != null) {
             registry.close();
         }
@@ -237,6 +242,41 @@ class SkopeoEndToEndIT {
         assertThat(OciLayouts.readJson(firstPage.body()).path("tags")).hasSize(2);
         assertThat(firstPage.headers().firstValue("Link")).hasValueSatisfying(link ->
                 assertThat(link).contains("/v2/" + repo + "/tags/list?").contains("rel=\"next\""));
+    }
+
+    @Test
+    void suffixedNameOfATwoPlatformIndexInspectsAndCopiesAsItsArm64Image() throws Exception {
+        String namespace = AdminApi.namespace("skopeo-legacy", "private");
+        AdminApi.archAliases(namespace, true);
+        Index index = OciLayouts.index(OciLayouts.image("amd64", 1), OciLayouts.image("arm64", 2));
+        Path source = OciLayouts.write(dir("alias-src"), "3.9", index);
+        skopeo.ok("copy", "--all", "--dest-tls-verify=false", "oci:" + source + ":3.9", docker(namespace + "/pause", ":3.9"));
+        // Credentials for pause only: skopeo asks for a token scoped to the suffixed name, and gets one.
+        Path pauseOnly = work.resolve("pause-only-" + UUID.randomUUID() + ".json");
+        Files.writeString(pauseOnly, AdminApi.robot(namespace, "pause", List.of("pull"), List.of("pause"), null).dockerConfigJson());
+        String alias = docker(namespace + "/pause-arm64", ":3.9");
+
+        Image arm64 = index.image("arm64");
+        JsonNode inspected = OciLayouts.readJson(skopeo.okWithAuthFile(pauseOnly, "inspect", "--tls-verify=false", alias).stdoutBytes());
+        assertThat(inspected.path("Digest").asText()).isEqualTo(arm64.manifest().digest());
+        assertThat(inspected.path("Architecture").asText()).isEqualTo("arm64");
+        assertThat(inspected.path("Layers")).extracting(JsonNode::asText)
+                .containsExactly(arm64.layers().get(0).digest(), arm64.layers().get(1).digest());
+        assertThat(inspected.path("RepoTags")).extracting(JsonNode::asText).containsExactly("3.9");
+        assertThat(skopeo.okWithAuthFile(pauseOnly, "inspect", "--tls-verify=false", "--raw", alias).stdoutBytes())
+                .isEqualTo(arm64.manifest().bytes());
+
+        Path pulled = dir("alias-pulled");
+        skopeo.okWithAuthFile(pauseOnly, "copy", "--src-tls-verify=false", alias, "oci:" + pulled + ":3.9");
+        assertThat(OciLayouts.descriptor(pulled, "3.9").path("digest").asText()).isEqualTo(arm64.manifest().digest());
+        for (Blob blob : arm64.blobs()) {
+            assertThat(OciLayouts.blob(pulled, blob.digest())).as("blob %s (%s)", blob.digest(), blob.mediaType())
+                    .isEqualTo(blob.bytes());
+        }
+
+        Skopeo.Result missing = skopeo.run("inspect", "--tls-verify=false", docker(namespace + "/pause-s390x", ":3.9"));
+        assertThat(missing.exitCode()).as(missing.describe()).isNotZero();
+        assertThat(missing.stderr()).containsIgnoringCase("manifest unknown");
     }
 
     private String docker(String repository, String suffix) {

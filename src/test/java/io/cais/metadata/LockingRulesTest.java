@@ -39,6 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LockingRulesTest {
 
     private static final int ROUNDS = 15;
+    /** More rounds while no push has won yet: on a loaded machine the deleters may win every early round. */
+    private static final int MAX_ROUNDS = 60;
     private static final int PUSHERS = 4;
     private static final int DELETERS = 2;
     private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";
@@ -52,7 +54,7 @@ class LockingRulesTest {
         String repo = Blobs.repository("lock-layer");
         String config = push(repo, "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
         Map<String, String> pushedManifests = new ConcurrentHashMap<>(); // manifest digest -> its layer
-        for (int round = 0; round < ROUNDS; round++) {
+        for (int round = 0; round < ROUNDS || pushedManifests.isEmpty() && round < MAX_ROUNDS; round++) {
             String layer = push(repo, Blobs.random(64));
             int r = round;
             race(pusher -> {
@@ -62,7 +64,8 @@ class LockingRulesTest {
                     pushedManifests.put(Blobs.sha256(manifest), layer);
                 }
                 return response;
-            }, Set.of(201, 400), deleter -> request().delete("/v2/" + repo + "/blobs/" + layer), Set.of(202, 404, 409));
+            }, Set.of(201, 400), deleter -> request().delete("/v2/" + repo + "/blobs/" + layer), Set.of(202, 404, 409),
+                    deleterDelay(round));
         }
 
         assertThat(pushedManifests).isNotEmpty();
@@ -82,7 +85,7 @@ class LockingRulesTest {
         String config = push(repo, "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
         String layer = push(repo, Blobs.random(64));
         Map<String, String> pushedIndexes = new ConcurrentHashMap<>(); // index digest -> its child
-        for (int round = 0; round < ROUNDS; round++) {
+        for (int round = 0; round < ROUNDS || pushedIndexes.isEmpty() && round < MAX_ROUNDS; round++) {
             byte[] child = image(config, layer, "child of round " + round);
             String childDigest = Blobs.sha256(child);
             putManifest(repo, childDigest, MediaTypes.OCI_MANIFEST, child).then().statusCode(201);
@@ -94,7 +97,8 @@ class LockingRulesTest {
                     pushedIndexes.put(Blobs.sha256(index), childDigest);
                 }
                 return response;
-            }, Set.of(201, 400), deleter -> request().delete("/v2/" + repo + "/manifests/" + childDigest), Set.of(202, 404, 409));
+            }, Set.of(201, 400), deleter -> request().delete("/v2/" + repo + "/manifests/" + childDigest),
+                    Set.of(202, 404, 409), deleterDelay(round));
         }
 
         assertThat(pushedIndexes).isNotEmpty();
@@ -115,7 +119,7 @@ class LockingRulesTest {
             String inside = repo.substring(Blobs.NAMESPACE.length() + 1);
             race(pusher -> request().post("/v2/" + repo + "/blobs/uploads/"), Set.of(202, 404),
                     deleter -> request().delete("/api/v1/namespaces/" + Blobs.NAMESPACE + "/repositories/" + inside),
-                    Set.of(204, 404));
+                    Set.of(204, 404), 0);
             assertThat(count("SELECT count(*) FROM repository WHERE name = ?", repo)).isLessThanOrEqualTo(1);
         }
     }
@@ -140,9 +144,21 @@ class LockingRulesTest {
         Response send(int worker);
     }
 
-    /** Starts pushers and deleters at once; every answer must be one the rule allows — never a 500. */
-    private static void race(Request pusher, Set<Integer> pushAnswers, Request deleter, Set<Integer> deleteAnswers)
-            throws Exception {
+    /**
+     * How long the deleters of a round wait after the pushers start: 0 at first, then growing by a millisecond a
+     * round, so that the races move across the window in which a push checks what it references — a push is slower
+     * than a delete, and without a head start the pushers may lose every round.
+     */
+    private static long deleterDelay(int round) {
+        return round % 2 == 0 ? 0 : round;
+    }
+
+    /**
+     * Starts pushers, and after {@code deleterDelayMillis} the deleters; every answer must be one the rule allows —
+     * never a 500.
+     */
+    private static void race(Request pusher, Set<Integer> pushAnswers, Request deleter, Set<Integer> deleteAnswers,
+                             long deleterDelayMillis) throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(PUSHERS + DELETERS);
         try {
             CountDownLatch start = new CountDownLatch(1);
@@ -152,6 +168,9 @@ class LockingRulesTest {
                 boolean pushing = i < PUSHERS;
                 Callable<Answer> call = () -> {
                     start.await();
+                    if (!pushing && deleterDelayMillis > 0) {
+                        Thread.sleep(deleterDelayMillis);
+                    }
                     Response response = pushing ? pusher.send(worker) : deleter.send(worker);
                     return new Answer(pushing, response.statusCode(), response.asString());
                 };

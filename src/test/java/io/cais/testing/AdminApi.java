@@ -31,6 +31,11 @@ public final class AdminApi {
         return name;
     }
 
+    /** Switches the namespace's arch aliases ({@code <name>-<arch>} served from {@code <name>}'s index) on or off. */
+    public static void archAliases(String namespace, boolean on) {
+        asAdmin().body(Map.of("archAliases", on)).patch("/api/v1/namespaces/" + namespace).then().statusCode(200);
+    }
+
     public static String user(String prefix, String password) {
         String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         asAdmin().body(Map.of("name", name, "password", password)).post("/api/v1/users").then().statusCode(201);
