@@ -168,7 +168,7 @@ public class RobotResource {
                         "robot '" + namespace.name + "+" + name + "' does not exist", name));
     }
 
-    private static Set<Action> actions(List<String> values) {
+    static Set<Action> actions(List<String> values) {
         if (values == null || values.isEmpty()) {
             throw new RegistryException(ErrorCode.INVALID_REQUEST, "actions must list at least one of pull, push, delete");
         }
@@ -180,7 +180,7 @@ public class RobotResource {
         return actions;
     }
 
-    private static List<String> patterns(List<String> values) {
+    static List<String> patterns(List<String> values) {
         if (values == null || values.isEmpty()) {
             throw new RegistryException(ErrorCode.INVALID_REQUEST,
                     "repositories must list at least one pattern inside the namespace (e.g. \"*\" or \"app-*\")");
@@ -198,7 +198,7 @@ public class RobotResource {
         return List.copyOf(values);
     }
 
-    private static List<String> split(String value) {
+    static List<String> split(String value) {
         return value.isEmpty() ? List.of() : Arrays.asList(value.split(","));
     }
 }
