@@ -174,7 +174,7 @@ public class RobotResource {
         return accounts.robot(namespaces.require(namespaceName).name + "+" + name);
     }
 
-    private static Set<Action> actions(List<String> values) {
+    static Set<Action> actions(List<String> values) {
         if (values == null || values.isEmpty()) {
             throw new RegistryException(ErrorCode.INVALID_REQUEST, "actions must list at least one of pull, push, delete");
         }
@@ -186,7 +186,7 @@ public class RobotResource {
         return actions;
     }
 
-    private static List<String> patterns(List<String> values) {
+    static List<String> patterns(List<String> values) {
         if (values == null || values.isEmpty()) {
             throw new RegistryException(ErrorCode.INVALID_REQUEST,
                     "repositories must list at least one pattern inside the namespace (e.g. \"*\" or \"app-*\")");
@@ -204,7 +204,7 @@ public class RobotResource {
         return List.copyOf(values);
     }
 
-    private static List<String> split(String value) {
+    static List<String> split(String value) {
         return value.isEmpty() ? List.of() : Arrays.asList(value.split(","));
     }
 }

@@ -97,9 +97,18 @@ public class AccessControl {
         return caller;
     }
 
-    /** Records who a route authenticated by itself (the token endpoint's password grant), for the request log. */
-    void identified(Account account) {
-        request.getCurrent().put(CALLER, new Caller.Member(account));
+    /** Records who a route authenticated by itself (the token endpoint's grants), for the request log. */
+    void identified(Caller caller) {
+        request.getCurrent().put(CALLER, caller);
+    }
+
+    /** The workload the current request comes from (its own token, or a registry token issued to it); else null. */
+    public Workload workload() {
+        return switch (caller()) {
+            case Caller.Federated federated -> federated.identity().workload();
+            case Caller.Bearer bearer -> bearer.workload();
+            default -> null;
+        };
     }
 
     /** Whether the caller may act, without failing (cross-repository mount falls back silently). */
@@ -222,10 +231,17 @@ public class AccessControl {
         return new RegistryException(ErrorCode.DENIED, message);
     }
 
-    private Set<Action> allowed(Caller caller, String repository) {
+    /** What the caller may do to the repository; the token endpoint grants from this too. */
+    Set<Action> allowed(Caller caller, String repository) {
         return switch (caller) {
             case Caller.Anonymous anonymous -> permissions.allowed(null, repository);
             case Caller.Member member -> permissions.allowed(member.account(), repository);
+            case Caller.Federated federated -> {
+                // What anyone may (public namespaces), and what the rules of the repository's namespace map it to.
+                Set<Action> allowed = permissions.allowed(null, repository);
+                allowed.addAll(federated.identity().allowed(repository));
+                yield allowed;
+            }
             case Caller.Bearer bearer -> {
                 Set<Action> granted = EnumSet.noneOf(Action.class);
                 for (Grant grant : bearer.grants()) {
@@ -238,20 +254,26 @@ public class AccessControl {
         };
     }
 
-    /** The account behind the caller; none for nobody and for anonymous tokens (which carry no subject). */
+    /**
+     * The account behind the caller; none for nobody, for anonymous tokens (which carry no subject) and for workloads
+     * (whose subjects are their issuer's, never an account's name, whatever it looks like).
+     */
     private Optional<Account> account(Caller caller) {
         return switch (caller) {
             case Caller.Anonymous anonymous -> Optional.empty();
             case Caller.Member member -> Optional.of(member.account());
-            case Caller.Bearer bearer -> bearer.subject() == null ? Optional.empty() : authenticator.find(bearer.subject());
+            case Caller.Federated federated -> Optional.empty();
+            case Caller.Bearer bearer -> bearer.subject() == null || bearer.workload() != null ? Optional.empty()
+                    : authenticator.find(bearer.subject());
         };
     }
 
     private RegistryException refusal(Caller caller, String repository, Action action, String mountSource) {
         String scope = scope(repository, action) + (mountSource == null ? "" : " " + scope(mountSource, Action.PULL));
         Optional<Account> account = account(caller);
-        if (account.isEmpty()) {
-            // Nobody, or the bearer of an anonymous token: credentials might help, so challenge.
+        if (account.isEmpty() && !(caller instanceof Caller.Federated)) {
+            // Nobody, or the bearer of an anonymous or a workload's token: credentials (or a token asked for this
+            // scope) might help, so challenge.
             metrics.failed(AuthMetrics.Failure.UNAUTHENTICATED);
             return new RegistryException(ErrorCode.UNAUTHORIZED, "authentication required", Map.of("scope", scope))
                     .withHeaders(Map.of("WWW-Authenticate", challenge(scope, null)));

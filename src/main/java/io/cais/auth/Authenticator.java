@@ -1,5 +1,6 @@
 package io.cais.auth;
 
+import io.cais.auth.workload.WorkloadTokens;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.cais.metadata.Account;
@@ -18,10 +19,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Proves who a caller is from an {@code Authorization} header: Basic (user password or robot secret) or Bearer
- * (a token of ours). Credentials are checked against the current account row on every request, so deleted,
- * expired or rotated credentials stop working at once on every replica; only the slow bcrypt comparison of a
- * user password is cached, keyed by the stored hash it was verified against.
+ * Proves who a caller is from an {@code Authorization} header: Basic (user password, robot secret, or a workload's
+ * token as the password of {@value WorkloadTokens#USERNAME}) or Bearer (a token of ours). Credentials are checked
+ * against the current account row (a workload's token against the current trust configuration) on every request, so
+ * deleted, expired or rotated credentials stop working at once on every replica; only the slow bcrypt comparison of
+ * a user password is cached, keyed by the stored hash it was verified against.
  */
 @ApplicationScoped
 public class Authenticator {
@@ -37,6 +39,9 @@ public class Authenticator {
 
     @Inject
     LoginThrottle throttle;
+
+    @Inject
+    WorkloadTokens workloads;
 
     @Inject
     AuthMetrics metrics;
@@ -68,7 +73,7 @@ public class Authenticator {
             if (claims.isEmpty()) {
                 throw invalid("invalid or expired token");
             }
-            return new Caller.Bearer(claims.get().subject(), claims.get().access());
+            return new Caller.Bearer(claims.get().subject(), claims.get().access(), claims.get().workload());
         }
         if (scheme.equalsIgnoreCase("Basic")) {
             String decoded;
@@ -81,26 +86,32 @@ public class Authenticator {
             if (colon < 0) {
                 throw invalid("malformed Basic credentials");
             }
-            return new Caller.Member(login(decoded.substring(0, colon), decoded.substring(colon + 1)));
+            return login(decoded.substring(0, colon), decoded.substring(colon + 1));
         }
         throw invalid("unsupported authorization scheme");
     }
 
     /**
-     * A login with a name and a password or robot secret, from Basic or the OAuth2 password grant: throttled by
-     * client address ({@link LoginThrottle}), counted and remembered for the request log when it fails.
+     * A login with a name and a password or robot secret — or a workload's token as the password of
+     * {@value WorkloadTokens#USERNAME} — from Basic or the OAuth2 password grant: throttled by client address
+     * ({@link LoginThrottle}; a workload's attempts count against the subject its token claims), counted and
+     * remembered for the request log when it fails.
      */
-    public Account login(String name, String secret) {
+    public Caller login(String name, String secret) {
         String source = clientAddress();
-        throttle.check(source, name);
-        Optional<Account> account = verify(name, secret);
-        if (account.isPresent()) {
-            throttle.succeeded(source, name);
-            return account.get();
+        boolean workload = WorkloadTokens.USERNAME.equals(name);
+        String attempted = workload ? WorkloadTokens.throttleKey(secret) : name;
+        throttle.check(source, attempted);
+        Optional<Caller> caller = workload
+                ? workloads.verify(secret).<Caller>map(Caller.Federated::new)
+                : verify(name, secret).<Caller>map(Caller.Member::new);
+        if (caller.isPresent()) {
+            throttle.succeeded(source, attempted);
+            return caller.get();
         }
-        throttle.failed(source, name);
-        request.getCurrent().put(ATTEMPTED, name);
-        throw invalid("invalid username or password");
+        throttle.failed(source, attempted);
+        request.getCurrent().put(ATTEMPTED, attempted);
+        throw invalid(workload ? "invalid workload token, or no rule maps its subject" : "invalid username or password");
     }
 
     /** The client's address: the peer, or what a trusted proxy forwarded when forwarding is configured. */

@@ -4,7 +4,10 @@ import io.cais.metadata.Account;
 
 import java.util.List;
 
-/** Who is calling: nobody, an account proven by its credentials, or the bearer of a token. */
+/**
+ * Who is calling: nobody, an account proven by its credentials, a workload proven by a token of an issuer a
+ * namespace trusts, or the bearer of a token of ours.
+ */
 public sealed interface Caller {
 
     String name();
@@ -25,10 +28,22 @@ public sealed interface Caller {
     }
 
     /**
-     * Authenticated with a bearer token: exactly the access the token grants, nothing looked up. An anonymous
-     * token has no subject ({@code null}), so no account name, whatever accounts exist, can stand for it.
+     * A workload authenticated with a token of an issuer some namespace trusts (Basic, as the password of
+     * {@link io.cais.auth.workload.WorkloadTokens#USERNAME}): what that namespace's rules map its subject to.
      */
-    record Bearer(String subject, List<Grant> grants) implements Caller {
+    record Federated(io.cais.auth.workload.VerifiedWorkload identity) implements Caller {
+        @Override
+        public String name() {
+            return identity.workload().subject();
+        }
+    }
+
+    /**
+     * Authenticated with a bearer token: exactly the access the token grants, nothing looked up. An anonymous
+     * token has no subject ({@code null}), so no account name, whatever accounts exist, can stand for it. A token
+     * issued to a workload names it ({@code workload}, else null); its subject is the workload's, never an account.
+     */
+    record Bearer(String subject, List<Grant> grants, Workload workload) implements Caller {
         @Override
         public String name() {
             return subject == null ? "anonymous" : subject;

@@ -80,7 +80,7 @@ public class Permissions {
     }
 
     /** Whether the repository (inside its namespace) matches one of a robot's comma-separated patterns. */
-    static boolean matchesAny(String patterns, String namespace, String repository) {
+    public static boolean matchesAny(String patterns, String namespace, String repository) {
         String inside = repository.startsWith(namespace + "/") ? repository.substring(namespace.length() + 1) : repository;
         for (Glob glob : GLOBS.get(patterns, Permissions::parse)) {
             if (glob.matches(inside)) {

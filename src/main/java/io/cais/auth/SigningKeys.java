@@ -1,7 +1,7 @@
 package io.cais.auth;
 
 import io.cais.metadata.SigningKeyStore;
-import io.cais.metadata.postgres.ChangeSubscriber;
+import io.cais.metadata.postgres.ReplicatedMemory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ES256 key pairs that sign tokens, kept in PostgreSQL so that every replica signs and verifies with the
@@ -35,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * deleted key is refused at once even then. {@link #generation()} tells caches of verified tokens when to forget.
  */
 @ApplicationScoped
-public class SigningKeys implements ChangeSubscriber {
+public class SigningKeys extends ReplicatedMemory {
 
     public static final String ALGORITHM = "ES256";
     static final String CHANNEL = "cais_signing_key_change";
@@ -47,17 +46,15 @@ public class SigningKeys implements ChangeSubscriber {
     SigningKeyStore store;
 
     private final Map<String, PublicKey> verificationKeys = new ConcurrentHashMap<>();
-    private final AtomicLong generation = new AtomicLong();
     private volatile SigningKey current;
-    private volatile boolean trusted;
 
     /** The key to sign with: the newest one, created on first use when there is none. */
     public SigningKey current() {
-        SigningKey key = trusted ? current : null;
+        SigningKey key = remembering() ? current : null;
         if (key != null) {
             return key;
         }
-        long seen = generation.get();
+        long seen = generation();
         SigningKey fresh = newest().orElseGet(() -> {
             insert(generate());
             return newest().orElseThrow();
@@ -68,9 +65,9 @@ public class SigningKeys implements ChangeSubscriber {
 
     /** A key that may verify a token, by its id; looked up in the database when this node does not know it. */
     public Optional<PublicKey> verificationKey(String kid) {
-        PublicKey key = trusted ? verificationKeys.get(kid) : null;
+        PublicKey key = remembering() ? verificationKeys.get(kid) : null;
         if (key == null) {
-            long seen = generation.get();
+            long seen = generation();
             key = load(kid).orElse(null);
             if (key != null) {
                 PublicKey loaded = key;
@@ -81,8 +78,8 @@ public class SigningKeys implements ChangeSubscriber {
     }
 
     /** Changes whenever what this replica remembers of the keys may be wrong; caches of verified tokens compare it. */
-    public long generation() {
-        return trusted ? generation.get() : -1;
+    public long keyGeneration() {
+        return remembering() ? generation() : -1;
     }
 
     /** Creates a newer key; it signs from now on, on every replica. */
@@ -120,32 +117,9 @@ public class SigningKeys implements ChangeSubscriber {
         return CHANNEL;
     }
 
-    @Override
-    public void notified(String kid) {
-        forget();
-    }
 
     @Override
-    public synchronized void listening() {
-        forget();
-        trusted = true;
-    }
-
-    @Override
-    public synchronized void deaf() {
-        trusted = false;
-        forget();
-    }
-
-    /** Keeps what was read only if nothing changed since it was read: a racing change must not be undone. */
-    private synchronized void remember(long seen, Runnable store) {
-        if (trusted && generation.get() == seen) {
-            store.run();
-        }
-    }
-
-    private synchronized void forget() {
-        generation.incrementAndGet();
+    protected void clear() {
         current = null;
         verificationKeys.clear();
     }

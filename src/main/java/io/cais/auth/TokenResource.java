@@ -1,5 +1,6 @@
 package io.cais.auth;
 
+import io.cais.auth.workload.WorkloadTokens;
 import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
@@ -30,22 +31,25 @@ import java.util.Set;
 /**
  * The token endpoint of Distribution's token authentication: {@code GET} with Basic credentials (or none) and
  * repeated {@code scope}s, and the OAuth2 {@code POST} form (grant types {@code password} and
- * {@code refresh_token}) that docker and containerd use. It grants what was asked intersected with what is
- * allowed: asking for more never fails, it grants less.
+ * {@code refresh_token}) that docker and containerd use, plus the RFC 8693 token exchange of a workload's token. It
+ * grants what was asked intersected with what is allowed: asking for more never fails, it grants less. A workload
+ * (its token as the password of {@value WorkloadTokens#USERNAME}, or exchanged) gets a token that expires no later
+ * than its own, and no refresh token.
  */
 @Path("/auth/token")
 @RunOnVirtualThread
 @Produces(MediaType.APPLICATION_JSON)
 public class TokenResource {
 
+    private static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+    private static final Set<String> JWT_TOKEN_TYPES =
+            Set.of("urn:ietf:params:oauth:token-type:jwt", "urn:ietf:params:oauth:token-type:id_token");
+
     @Inject
     Authenticator authenticator;
 
     @Inject
     AccessControl access;
-
-    @Inject
-    Permissions permissions;
 
     @Inject
     Tokens tokens;
@@ -63,8 +67,7 @@ public class TokenResource {
         if (caller instanceof Caller.Bearer) {
             throw new RegistryException(ErrorCode.UNAUTHORIZED, "use Basic credentials or none to obtain a token");
         }
-        Account account = caller instanceof Caller.Member member ? member.account() : null;
-        return answer(account, split(scopes), offline && account != null);
+        return answer(caller, split(scopes), offline && caller instanceof Caller.Member);
     }
 
     /**
@@ -81,16 +84,26 @@ public class TokenResource {
         String password = form.get("password");
         String refreshToken = form.get("refresh_token");
         String scope = form.get("scope");
-        Account account = switch (grantType == null ? "" : grantType) {
+        Caller caller = switch (grantType == null ? "" : grantType) {
             case "password" -> authenticator.login(nonNull(username), nonNull(password));
-            case "refresh_token" -> authenticator.fromRefreshToken(nonNull(refreshToken)).orElseThrow(() -> {
+            case "refresh_token" -> new Caller.Member(authenticator.fromRefreshToken(nonNull(refreshToken)).orElseThrow(() -> {
                 metrics.failed(AuthMetrics.Failure.INVALID_CREDENTIALS);
                 return new RegistryException(ErrorCode.UNAUTHORIZED, "invalid or revoked refresh token");
-            });
+            }));
+            case TOKEN_EXCHANGE -> authenticator.login(WorkloadTokens.USERNAME, exchanged(form));
             default -> throw new RegistryException(ErrorCode.UNSUPPORTED, "unsupported grant_type", grantType).withStatus(400);
         };
-        access.identified(account);
-        return answer(account, split(scope == null ? List.of() : List.of(scope)), true);
+        access.identified(caller);
+        return answer(caller, split(scope == null ? List.of() : List.of(scope)), caller instanceof Caller.Member);
+    }
+
+    /** RFC 8693: the subject token must be a JWT (a Kubernetes service-account token, an OIDC ID token). */
+    private static String exchanged(Map<String, String> form) {
+        String type = form.get("subject_token_type");
+        if (type != null && !JWT_TOKEN_TYPES.contains(type)) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED, "subject_token_type must be a JWT", type).withStatus(400);
+        }
+        return nonNull(form.get("subject_token"));
     }
 
     /** {@code application/x-www-form-urlencoded}: the first value of each name, UTF-8. */
@@ -121,12 +134,15 @@ public class TokenResource {
         return scopes;
     }
 
-    private Map<String, Object> answer(Account account, List<String> scopes, boolean withRefreshToken) {
+    private Map<String, Object> answer(Caller caller, List<String> scopes, boolean withRefreshToken) {
+        Account account = caller instanceof Caller.Member member ? member.account() : null;
         List<Grant> grants = new ArrayList<>();
         for (String scope : scopes) {
-            grant(account, scope).ifPresent(grants::add);
+            grant(caller, account, scope).ifPresent(grants::add);
         }
-        Tokens.Issued issued = tokens.issueAccess(account == null ? null : account.name, grants);
+        Tokens.Issued issued = caller instanceof Caller.Federated federated
+                ? tokens.issueAccess(federated.name(), grants, federated.identity().workload(), federated.identity().expiresAt())
+                : tokens.issueAccess(account == null ? null : account.name, grants);
         metrics.tokenIssued();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", issued.token());
@@ -139,8 +155,8 @@ public class TokenResource {
         return body;
     }
 
-    /** {@code repository:<name>:<actions>} or {@code registry:catalog:*}; anything else grants nothing. */
-    private Optional<Grant> grant(Account account, String scope) {
+    /** {@code repository:<name>:<actions>} or {@code registry:catalog:*} (accounts only); anything else grants nothing. */
+    private Optional<Grant> grant(Caller caller, Account account, String scope) {
         int first = scope.indexOf(':');
         int last = scope.lastIndexOf(':');
         if (first < 0 || last == first) {
@@ -155,7 +171,7 @@ public class TokenResource {
             return Optional.empty();
         }
         Set<Action> granted = Action.parseList(scope.substring(last + 1));
-        granted.retainAll(permissions.allowed(account, name));
+        granted.retainAll(access.allowed(caller, name));
         return Optional.of(new Grant(Grant.REPOSITORY, name, granted));
     }
 

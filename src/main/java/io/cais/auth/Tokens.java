@@ -32,6 +32,8 @@ public class Tokens {
 
     private static final String ACCESS = "access";
     private static final String REFRESH = "refresh";
+    /** The claim that names the workload an access token was issued to. */
+    private static final String WORKLOAD = "workload";
     private static final int VERIFIED_CACHE_SIZE = 10_000;
     /** Replicas' clocks differ a little; a token must not be refused for that. */
     private static final int CLOCK_SKEW_SECONDS = 30;
@@ -43,8 +45,11 @@ public class Tokens {
     private final AuthConfig config;
     private final JwtConsumer consumer;
 
-    /** What a verified token says. {@code subject} is null for anonymous tokens; {@code fingerprint} is set on refresh tokens only. */
-    public record Claims(String subject, List<Grant> access, Instant expiresAt, String fingerprint) {
+    /**
+     * What a verified token says. {@code subject} is null for anonymous tokens; {@code fingerprint} is set on refresh
+     * tokens only; {@code workload} on access tokens issued to a workload only.
+     */
+    public record Claims(String subject, List<Grant> access, Instant expiresAt, String fingerprint, Workload workload) {
     }
 
     public record Issued(String token, Instant issuedAt, long expiresIn) {
@@ -71,8 +76,20 @@ public class Tokens {
 
     /** An access token; {@code subject} null for an anonymous one, which then carries no {@code sub} at all. */
     public Issued issueAccess(String subject, List<Grant> grants) {
+        return issueAccess(subject, grants, null, null);
+    }
+
+    /**
+     * An access token for a workload (when {@code workload} is not null), which names it so that its pulls can be
+     * recorded; it expires no later than {@code notAfter} (the workload's own token), whatever the token lifetime.
+     */
+    public Issued issueAccess(String subject, List<Grant> grants, Workload workload, Instant notAfter) {
         Instant now = Instant.now();
-        JwtClaims claims = claims(subject, now, config.tokenLifetime().toSeconds(), ACCESS);
+        long lifetime = config.tokenLifetime().toSeconds();
+        if (notAfter != null) {
+            lifetime = Math.max(0, Math.min(lifetime, notAfter.getEpochSecond() - now.getEpochSecond()));
+        }
+        JwtClaims claims = claims(subject, now, lifetime, ACCESS);
         List<Map<String, Object>> access = new ArrayList<>();
         for (Grant grant : grants) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -83,7 +100,10 @@ public class Tokens {
             access.add(entry);
         }
         claims.setClaim("access", access);
-        return new Issued(sign(claims), now, config.tokenLifetime().toSeconds());
+        if (workload != null) {
+            claims.setClaim(WORKLOAD, workloadClaim(workload));
+        }
+        return new Issued(sign(claims), now, lifetime);
     }
 
     /** A refresh token for the OAuth2 flow; bound to the account's current credential by its fingerprint. */
@@ -101,7 +121,7 @@ public class Tokens {
      * keys cannot be trusted (their change listener is down), nothing is remembered.
      */
     public Optional<Claims> verifyAccess(String token) {
-        long keyGeneration = keys.generation();
+        long keyGeneration = keys.keyGeneration();
         Verified cached = verified.get(token);
         if (cached != null) {
             if (cached.keyGeneration() == keyGeneration && cached.claims().expiresAt().isAfter(Instant.now())) {
@@ -138,6 +158,29 @@ public class Tokens {
         return claims;
     }
 
+    private static Map<String, String> workloadClaim(Workload workload) {
+        Map<String, String> claim = new LinkedHashMap<>();
+        claim.put("iss", workload.issuer());
+        claim.put("sub", workload.subject());
+        claim.put("namespace", workload.kubernetesNamespace());
+        claim.put("serviceaccount", workload.serviceAccount());
+        claim.put("pod", workload.pod());
+        claim.put("node", workload.node());
+        return claim;
+    }
+
+    private static Workload workload(Object claim) {
+        if (!(claim instanceof Map<?, ?> map)) {
+            return null;
+        }
+        return new Workload(text(map.get("iss")), text(map.get("sub")), text(map.get("namespace")),
+                text(map.get("serviceaccount")), text(map.get("pod")), text(map.get("node")));
+    }
+
+    private static String text(Object value) {
+        return value instanceof String text ? text : "";
+    }
+
     private String sign(JwtClaims claims) {
         SigningKeys.SigningKey key = keys.current();
         JsonWebSignature jws = new JsonWebSignature();
@@ -171,7 +214,7 @@ public class Tokens {
             }
             return Optional.of(new Claims(claims.getSubject(), List.copyOf(grants),
                     Instant.ofEpochSecond(claims.getExpirationTime().getValue()),
-                    claims.getClaimValueAsString("cfp")));
+                    claims.getClaimValueAsString("cfp"), workload(claims.getClaimValue(WORKLOAD))));
         } catch (InvalidJwtException | org.jose4j.jwt.MalformedClaimException e) {
             // Not a token of ours, expired, tampered, or signed with an unknown or deleted key.
             return Optional.empty();

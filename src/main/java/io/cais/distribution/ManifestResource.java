@@ -3,6 +3,7 @@ package io.cais.distribution;
 import io.cais.alias.ArchAliases;
 import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
+import io.cais.auth.workload.PullAudit;
 import io.cais.content.MediaTypes;
 import io.cais.content.Reference;
 import io.cais.content.RepositoryName;
@@ -46,6 +47,9 @@ public class ManifestResource {
 
     @Inject
     DistributionConfig config;
+
+    @Inject
+    PullAudit audit;
 
     @HEAD
     @Authorize(Rule.REPOSITORY_PULL)
@@ -133,6 +137,7 @@ public class ManifestResource {
         if (reference instanceof Reference.ByDigest) {
             response.header(HttpHeaders.CACHE_CONTROL, ConditionalRequests.IMMUTABLE);
         }
+        audit.served(repository, manifest.digest());
         return response
                 .header(RegistryHeaders.CONTENT_DIGEST, manifest.digest())
                 .header(HttpHeaders.ETAG, ConditionalRequests.etag(manifest.digest()))

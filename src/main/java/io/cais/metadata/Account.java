@@ -17,8 +17,9 @@ public class Account extends PanacheEntityBase {
 
     public static final String USER = "user";
     public static final String ROBOT = "robot";
-    /** Names of built-in identities, which no account may take. */
-    public static final java.util.Set<String> RESERVED_NAMES = java.util.Set.of("anonymous");
+    /** Names of built-in identities, which no account may take: nobody, and the username of workloads' tokens. */
+    public static final java.util.Set<String> RESERVED_NAMES = java.util.Set.of("anonymous",
+            io.cais.auth.workload.WorkloadTokens.USERNAME);
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)

@@ -63,17 +63,38 @@ class Jdbc {
         return run(sql, parameters, PreparedStatement::executeUpdate);
     }
 
+    /** The same statement once per parameter row, sent as one JDBC batch (one round trip). */
+    void batch(String sql, List<Object[]> rows) {
+        run(sql, statement -> {
+            for (Object[] parameters : rows) {
+                bind(statement, parameters);
+                statement.addBatch();
+            }
+            return statement.executeBatch();
+        });
+    }
+
     private <T> T run(String sql, Object[] parameters, Execution<T> execution) {
+        return run(sql, statement -> {
+            bind(statement, parameters);
+            return execution.run(statement);
+        });
+    }
+
+    private static void bind(PreparedStatement statement, Object[] parameters) throws SQLException {
+        for (int i = 0; i < parameters.length; i++) {
+            Object parameter = parameters[i];
+            if (parameter instanceof String[] array) {
+                statement.setArray(i + 1, statement.getConnection().createArrayOf("varchar", array));
+            } else {
+                statement.setObject(i + 1, parameter);
+            }
+        }
+    }
+
+    private <T> T run(String sql, Execution<T> execution) {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                Object parameter = parameters[i];
-                if (parameter instanceof String[] array) {
-                    statement.setArray(i + 1, connection.createArrayOf("varchar", array));
-                } else {
-                    statement.setObject(i + 1, parameter);
-                }
-            }
             return execution.run(statement);
         } catch (SQLException e) {
             if (FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {

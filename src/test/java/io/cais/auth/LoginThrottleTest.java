@@ -4,6 +4,7 @@ import io.cais.testing.Admin;
 import io.cais.testing.AdminApi;
 import io.cais.testing.BehindProxyProfile;
 import io.cais.testing.PostgresTestResource;
+import io.cais.testing.ServiceAccountSigner;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -52,6 +53,24 @@ class LoginThrottleTest {
                 .then().statusCode(429).extract().header("Retry-After"));
         Thread.sleep(retryAfter * 1000 + 200);
         from("10.1.0.1").header("Authorization", robot.basic()).get("/v2/").then().statusCode(200);
+    }
+
+    /** A workload's failed tokens count against the subject they claim: its node's other pods keep pulling. */
+    @Test
+    void failingWorkloadTokensThrottleTheirSubjectFromThatSourceButNotOtherWorkloads() {
+        ServiceAccountSigner cluster = ServiceAccountSigner.rsa();
+        String ns = AdminApi.namespace("throttled-workloads", "private");
+        AdminApi.trustPullsFrom(ns, cluster, "apps");
+        String foreign = cluster.rotated().token("apps", "broken");
+        for (int i = 0; i < BehindProxyProfile.FAILURES; i++) {
+            from("10.4.0.1").header("Authorization", Admin.basic("workload", foreign)).get("/auth/token").then().statusCode(401);
+        }
+        from("10.4.0.1").header("Authorization", Admin.basic("workload", cluster.token("apps", "broken")))
+                .get("/auth/token").then().statusCode(429);
+        from("10.4.0.1").header("Authorization", Admin.basic("workload", cluster.token("apps", "healthy")))
+                .get("/auth/token").then().statusCode(200);
+        from("10.4.0.2").header("Authorization", Admin.basic("workload", cluster.token("apps", "broken")))
+                .get("/auth/token").then().statusCode(200);
     }
 
     @Test

@@ -1,8 +1,6 @@
 package io.cais.distribution;
 
-import io.cais.testing.Admin;
 import io.cais.testing.AdminApi;
-import io.cais.testing.Containerd;
 import io.cais.testing.CriImageService;
 import io.cais.testing.CriImageService.Auth;
 import io.cais.testing.LoggedRequests;
@@ -10,20 +8,16 @@ import io.cais.testing.LoggedRequests.Request;
 import io.cais.testing.OciLayouts;
 import io.cais.testing.OciLayouts.Image;
 import io.cais.testing.OciLayouts.Index;
-import io.cais.testing.PostgresTestResource;
 import io.cais.testing.PullSecrets;
+import io.cais.testing.RegistryNode;
 import io.cais.testing.RegistryProcess;
-import io.cais.testing.Skopeo;
 import io.grpc.StatusRuntimeException;
-import io.restassured.RestAssured;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,57 +38,34 @@ class ContainerdPullIT {
 
     private static final Duration PULL_TIMEOUT = Duration.ofSeconds(60);
 
-    private Path work;
-    private Containerd containerd;
+    private RegistryNode node;
     private CriImageService cri;
     private RegistryProcess registry;
-    private Skopeo skopeo;
-    private String host;
     private String namespace;
     private Auth pullSecret;
 
     @BeforeAll
     void start() throws Exception {
-        work = Files.createTempDirectory("cais-containerd");
-        containerd = Containerd.start(work.resolve("containerd"));
-        cri = containerd.imageService();
-        registry = RegistryProcess.start(work.resolve("registry"), Map.of(
-                "quarkus.datasource.jdbc.url", PostgresTestResource.server().getJdbcUrl("postgres", "postgres"),
-                "quarkus.datasource.username", "postgres",
-                "cais.storage.filesystem.root", work.resolve("blobs").toString()));
-        host = "127.0.0.1:" + registry.port();
-        containerd.trustPlainHttp(host);
-        skopeo = Skopeo.in(work.resolve("skopeo"));
-        skopeo.login(host, Admin.USER, Admin.PASSWORD);
-        RestAssured.baseURI = "http://127.0.0.1";
-        RestAssured.port = registry.port();
+        node = RegistryNode.start(Map.of());
+        cri = node.cri();
+        registry = node.registry();
         namespace = AdminApi.namespace("nodes", "private");
         AdminApi.Robot puller = AdminApi.robot(namespace, "kubelet", List.of("pull"), List.of("*"), null);
-        pullSecret = PullSecrets.credentialsFor(puller.kubernetesSecret(), host + "/" + namespace + "/any");
+        pullSecret = PullSecrets.credentialsFor(puller.kubernetesSecret(), node.host() + "/" + namespace + "/any");
         assertThat(pullSecret.username()).isEqualTo(puller.username());
     }
 
     @AfterAll
     void stop() throws Exception {
-        RestAssured.reset();
-        try {
-            if (cri != null) {
-                cri.close();
-            }
-            if (registry != null) {
-                registry.close();
-            }
-        } finally {
-            if (containerd != null) {
-                containerd.close();
-            }
+        if (node != null) {
+            node.close();
         }
     }
 
     @Test
     void privateMultiArchImagePullsItsAmd64ImageWithTheCredentialsOfTheExportedPullSecret() throws Exception {
         Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 2));
-        String image = push(namespace, "app-" + unique(), "1.0", index);
+        String image = node.push(namespace, "app-" + unique(), "1.0", index);
 
         LoggedRequests requests = LoggedRequests.from(registry);
         assertThat(cri.pullImage(image, pullSecret, PULL_TIMEOUT)).isEqualTo(index.image("amd64").config().digest());
@@ -111,7 +82,7 @@ class ContainerdPullIT {
     @Test
     void unchangedImagePulledAgainCostsAHeadATokenAndAHeadAndFetchesNothing() throws Exception {
         Index index = OciLayouts.index(OciLayouts.image("amd64", 1), OciLayouts.image("arm64", 1));
-        String image = push(namespace, "always-" + unique(), "1.0", index);
+        String image = node.push(namespace, "always-" + unique(), "1.0", index);
         cri.pullImage(image, pullSecret, PULL_TIMEOUT);
 
         LoggedRequests requests = LoggedRequests.from(registry);
@@ -127,12 +98,12 @@ class ContainerdPullIT {
     void movedTagPullsOnlyTheNewManifest() throws Exception {
         Image amd64 = OciLayouts.image("amd64", 2);
         String repository = "moving-" + unique();
-        String image = push(namespace, repository, "stable", OciLayouts.index(amd64, OciLayouts.image("arm64", 1)));
+        String image = node.push(namespace, repository, "stable", OciLayouts.index(amd64, OciLayouts.image("arm64", 1)));
         cri.pullImage(image, pullSecret, PULL_TIMEOUT);
 
         // A rebuild for arm64 only: the tag now names a new index, with the same amd64 image in it.
         Index rebuilt = OciLayouts.index(amd64, OciLayouts.image("arm64", 1));
-        push(namespace, repository, "stable", rebuilt);
+        node.push(namespace, repository, "stable", rebuilt);
         LoggedRequests requests = LoggedRequests.from(registry);
         assertThat(cri.pullImage(image, pullSecret, PULL_TIMEOUT)).isEqualTo(amd64.config().digest());
         List<Request> seen = requests.seen();
@@ -151,7 +122,7 @@ class ContainerdPullIT {
     void publicNamespacePullsAnonymouslyAndItsRepeatIsOneHead() throws Exception {
         String publicNamespace = AdminApi.namespace("open", "public");
         Index index = OciLayouts.index(OciLayouts.image("amd64", 1), OciLayouts.image("arm64", 1));
-        String image = push(publicNamespace, "base-" + unique(), "1.0", index);
+        String image = node.push(publicNamespace, "base-" + unique(), "1.0", index);
         assertThat(cri.pullImage(image, null, PULL_TIMEOUT)).isEqualTo(index.image("amd64").config().digest());
 
         LoggedRequests requests = LoggedRequests.from(registry);
@@ -164,7 +135,7 @@ class ContainerdPullIT {
     @Test
     void wrongPasswordOrNoCredentialsFailThePullWithUnauthorized() throws Exception {
         Index index = OciLayouts.index(OciLayouts.image("amd64", 1), OciLayouts.image("arm64", 1));
-        String image = push(namespace, "locked-" + unique(), "1.0", index);
+        String image = node.push(namespace, "locked-" + unique(), "1.0", index);
 
         // A robot of its own: the registry throttles a source after repeated failures for one account.
         String robot = AdminApi.robot(namespace, "wrong-" + unique(), List.of("pull"), List.of("*"), null).username();
@@ -181,8 +152,8 @@ class ContainerdPullIT {
         AdminApi.archAliases(legacyNamespace, true);
         AdminApi.Robot kubelet = AdminApi.robot(legacyNamespace, "kubelet", List.of("pull"), List.of("pause"), null);
         Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 1));
-        push(legacyNamespace, "pause", "3.9", index);
-        String legacy = host + "/" + legacyNamespace + "/pause-amd64:3.9";
+        node.push(legacyNamespace, "pause", "3.9", index);
+        String legacy = node.host() + "/" + legacyNamespace + "/pause-amd64:3.9";
 
         LoggedRequests requests = LoggedRequests.from(registry);
         Image amd64 = index.image("amd64");
@@ -196,14 +167,6 @@ class ContainerdPullIT {
                 .as("the amd64 image's manifest, config and layers")
                 .containsExactlyInAnyOrder(amd64.manifest().digest(), amd64.config().digest(),
                         amd64.layers().get(0).digest(), amd64.layers().get(1).digest());
-    }
-
-    /** Pushes the index with skopeo as the administrator; returns the image name a pod spec would carry. */
-    private String push(String namespace, String repository, String tag, Index index) throws Exception {
-        Path layout = OciLayouts.write(work.resolve("layout-" + unique()), tag, index);
-        String image = host + "/" + namespace + "/" + repository + ":" + tag;
-        skopeo.ok("copy", "--all", "--dest-tls-verify=false", "oci:" + layout + ":" + tag, "docker://" + image);
-        return image;
     }
 
     private static String line(Request request) {

@@ -63,4 +63,25 @@ public final class AdminApi {
         return new Robot(created.getString("username"), created.getString("secret"), created.getString("dockerconfigjson"),
                 created.getString("kubernetesSecret"));
     }
+
+    /** Makes the namespace trust the signer's issuer (its key set uploaded, the default audience) under {@code name}. */
+    public static void trust(String namespace, String name, ServiceAccountSigner signer) {
+        asAdmin().body(Map.of("name", name, "issuer", signer.issuer(), "jwks", signer.jwks()))
+                .post("/api/v1/namespaces/" + namespace + "/trusted-issuers").then().statusCode(201);
+    }
+
+    /** A rule of the namespace's trusted issuer {@code name}: subjects matching the glob get the actions. */
+    public static void workloadRule(String namespace, String name, String subject, List<String> actions, List<String> repositories) {
+        asAdmin().body(Map.of("subject", subject, "actions", actions, "repositories", repositories))
+                .post("/api/v1/namespaces/" + namespace + "/trusted-issuers/" + name + "/rules").then().statusCode(201);
+    }
+
+    /**
+     * Makes the namespace trust the cluster under the name "prod" and let every service account of the Kubernetes
+     * namespace {@code kubernetesNamespace} pull every repository.
+     */
+    public static void trustPullsFrom(String namespace, ServiceAccountSigner cluster, String kubernetesNamespace) {
+        trust(namespace, "prod", cluster);
+        workloadRule(namespace, "prod", "system:serviceaccount:" + kubernetesNamespace + ":*", List.of("pull"), List.of("*"));
+    }
 }
