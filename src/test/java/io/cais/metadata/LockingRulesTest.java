@@ -145,9 +145,10 @@ class LockingRulesTest {
     }
 
     /**
-     * How long the deleters of a round wait after the pushers start: 0 at first, then growing by a millisecond a
-     * round, so that the races move across the window in which a push checks what it references — a push is slower
-     * than a delete, and without a head start the pushers may lose every round.
+     * How long the deleters of a round wait after the pushers start: no wait in even rounds (a true race), a head
+     * start of as many milliseconds as the round's number in odd ones, so that the races move across the window in
+     * which a push checks what it references — a push is slower than a delete, and without a head start the pushers
+     * may lose every round.
      */
     private static long deleterDelay(int round) {
         return round % 2 == 0 ? 0 : round;
