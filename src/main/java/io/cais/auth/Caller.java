@@ -1,5 +1,7 @@
 package io.cais.auth;
 
+import io.cais.auth.workload.VerifiedWorkload;
+import io.cais.auth.workload.WorkloadTokens;
 import io.cais.metadata.Account;
 
 import java.util.List;
@@ -29,9 +31,9 @@ public sealed interface Caller {
 
     /**
      * A workload authenticated with a token of an issuer some namespace trusts (Basic, as the password of
-     * {@link io.cais.auth.workload.WorkloadTokens#USERNAME}): what that namespace's rules map its subject to.
+     * {@link WorkloadTokens#USERNAME}): what that namespace's rules map its subject to.
      */
-    record Federated(io.cais.auth.workload.VerifiedWorkload identity) implements Caller {
+    record Federated(VerifiedWorkload identity) implements Caller {
         @Override
         public String name() {
             return identity.workload().subject();

@@ -1,5 +1,6 @@
 package io.cais.metadata;
 
+import io.cais.auth.workload.WorkloadTokens;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -9,6 +10,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 import java.time.OffsetDateTime;
+import java.util.Set;
 
 /** A user (a person with a password) or a robot (a machine credential owned by one namespace). */
 @Entity
@@ -18,8 +20,7 @@ public class Account extends PanacheEntityBase {
     public static final String USER = "user";
     public static final String ROBOT = "robot";
     /** Names of built-in identities, which no account may take: nobody, and the username of workloads' tokens. */
-    public static final java.util.Set<String> RESERVED_NAMES = java.util.Set.of("anonymous",
-            io.cais.auth.workload.WorkloadTokens.USERNAME);
+    public static final Set<String> RESERVED_NAMES = Set.of("anonymous", WorkloadTokens.USERNAME);
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
