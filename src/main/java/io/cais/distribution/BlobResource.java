@@ -14,6 +14,7 @@ import io.cais.observability.TransferMetrics;
 import io.cais.storage.BlobContent;
 import io.cais.storage.BlobStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
@@ -26,14 +27,20 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.PathPart;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Blob reads and deletes: {@code HEAD|GET|DELETE /v2/<name>/blobs/<digest>}. */
 @Path("/v2")
@@ -41,7 +48,10 @@ import java.util.OptionalLong;
 public class BlobResource {
 
     private static final String OCTET_STREAM = "application/octet-stream";
+    private static final Logger LOG = Logger.getLogger(BlobResource.class);
     private static final int RELAY_BUFFER = 64 * 1024;
+    /** How long a cut waits to see its connection closed: a loopback close takes microseconds. */
+    private static final Duration CUT_WAIT = Duration.ofSeconds(2);
 
     @Inject
     BlobLinkStore links;
@@ -77,7 +87,7 @@ public class BlobResource {
     @Path("{name: .+}/blobs/{digest: [^/]+}")
     public Response get(@PathParam("name") String name, @PathParam("digest") String digestParam,
                         @HeaderParam("Range") String rangeHeader, @HeaderParam("If-None-Match") String ifNoneMatch,
-                        @Context HttpServerResponse httpResponse) throws IOException {
+                        @Context HttpServerRequest httpRequest) throws IOException {
         String repository = RepositoryName.require(name);
         Digest digest = Digest.parse(digestParam);
         long size = linkedSize(repository, digest);
@@ -101,7 +111,7 @@ public class BlobResource {
                 metrics.pulled(file.length()); // sent by the kernel (sendfile): counted when handed over
                 yield new PathPart(file.path(), file.offset(), file.length());
             }
-            case BlobContent.Stream stream -> (StreamingOutput) out -> relay(stream.stream(), out, httpResponse);
+            case BlobContent.Stream stream -> (StreamingOutput) out -> relay(stream.stream(), out, httpRequest);
         };
         return blobHeaders(response.entity(entity), digest, length).build();
     }
@@ -126,7 +136,7 @@ public class BlobResource {
      * stay counted in flight (which held up shutdown for the whole shutdown timeout). The outage is logged once,
      * like any other, not as an unexpected error per request.
      */
-    private void relay(InputStream stored, OutputStream out, HttpServerResponse httpResponse) throws IOException {
+    private void relay(InputStream stored, OutputStream out, HttpServerRequest httpRequest) throws IOException {
         byte[] buffer = new byte[RELAY_BUFFER];
         long sent = 0;
         try (stored) {
@@ -136,7 +146,7 @@ public class BlobResource {
                     n = stored.read(buffer);
                 } catch (IOException storeFailed) {
                     outages.failed(Dependency.BLOB_STORE, storeFailed);
-                    httpResponse.reset();
+                    cut(httpRequest);
                     throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob store failed while the blob was sent");
                 }
                 if (n < 0) {
@@ -147,6 +157,29 @@ public class BlobResource {
             }
         } finally {
             metrics.pulled(sent);
+        }
+    }
+
+    /**
+     * Closes the connection and waits until Vert.x has seen it closed. Only that close ends the request for Quarkus'
+     * in-flight count: RESTEasy answers the exception we throw next with {@code response.reset()}, which on HTTP/1.1
+     * marks the response closed at once, and a response already marked closed fires no handler when its connection
+     * goes — so if the reset came first, the request stayed counted until the shutdown timeout.
+     */
+    private static void cut(HttpServerRequest httpRequest) {
+        HttpServerResponse response = httpRequest.response();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        response.closeHandler(ignored -> closed.complete(null));
+        if (response.closed()) {
+            return; // the client went first, and that close ended the request
+        }
+        httpRequest.connection().close();
+        try {
+            closed.get(CUT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debugf("the connection of a cut blob stream was not seen closed within %s", CUT_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
