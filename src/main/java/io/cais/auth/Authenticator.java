@@ -1,5 +1,7 @@
 package io.cais.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.cais.auth.workload.WorkloadTokens;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
@@ -7,16 +9,14 @@ import io.cais.metadata.Account;
 import io.cais.metadata.AccountStore;
 import io.cais.observability.AuthMetrics;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Proves who a caller is from an {@code Authorization} header: Basic (user password, robot secret, or a workload's
@@ -55,9 +55,12 @@ public class Authenticator {
     /** Compared against for names that do not exist, so that unknown and known names cost the same bcrypt. */
     private static final String ABSENT_USER_HASH = Credentials.hashPassword(Credentials.newSecret());
 
-    private final Map<String, Verified> verifiedPasswords = new ConcurrentHashMap<>();
+    /** Name and password digest → the stored hash the password was verified against; kept credential-cache-ttl. */
+    private Cache<String, String> verifiedPasswords;
 
-    private record Verified(String credentialHash, Instant until) {
+    @PostConstruct
+    void init() {
+        verifiedPasswords = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(config.credentialCacheTtl()).build();
     }
 
     /** The caller named by the header; anonymous without one; 401 for anything that does not prove itself. */
@@ -137,18 +140,13 @@ public class Authenticator {
             return Credentials.secretMatches(account.credentialHash, secret) ? Optional.of(account) : Optional.empty();
         }
         String key = name + ":" + Credentials.sha256(secret);
-        Verified verified = verifiedPasswords.get(key);
-        if (verified != null && verified.credentialHash().equals(account.credentialHash)
-                && verified.until().isAfter(Instant.now())) {
+        if (account.credentialHash.equals(verifiedPasswords.getIfPresent(key))) {
             return Optional.of(account);
         }
         if (!Credentials.passwordMatches(account.credentialHash, secret)) {
             return Optional.empty();
         }
-        if (verifiedPasswords.size() > 10_000) {
-            verifiedPasswords.clear();
-        }
-        verifiedPasswords.put(key, new Verified(account.credentialHash, Instant.now().plus(config.credentialCacheTtl())));
+        verifiedPasswords.put(key, account.credentialHash);
         return Optional.of(account);
     }
 

@@ -94,7 +94,10 @@ public class TokenResource {
             default -> throw new RegistryException(ErrorCode.UNSUPPORTED, "unsupported grant_type", grantType).withStatus(400);
         };
         access.identified(caller);
-        return answer(caller, split(scope == null ? List.of() : List.of(scope)), caller instanceof Caller.Member);
+        // Distribution's OAuth2 token flow: a refresh token only for access_type=offline (docker login asks for
+        // one; containerd's pulls do not, and signing one they would throw away costs a signature per pull).
+        return answer(caller, split(scope == null ? List.of() : List.of(scope)),
+                caller instanceof Caller.Member && "offline".equals(form.get("access_type")));
     }
 
     /** RFC 8693: the subject token must be a JWT (a Kubernetes service-account token, an OIDC ID token). */
@@ -142,7 +145,8 @@ public class TokenResource {
         }
         Tokens.Issued issued = caller instanceof Caller.Federated federated
                 ? tokens.issueAccess(federated.name(), grants, federated.identity().workload(), federated.identity().expiresAt())
-                : tokens.issueAccess(account == null ? null : account.name, grants);
+                : tokens.issueAccess(account == null ? null : account.name,
+                        account == null ? null : Credentials.fingerprint(account.credentialHash), grants);
         metrics.tokenIssued();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", issued.token());

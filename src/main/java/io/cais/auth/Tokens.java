@@ -1,5 +1,7 @@
 package io.cais.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jose4j.jwa.AlgorithmConstraints;
@@ -13,13 +15,14 @@ import org.jose4j.jwt.consumer.JwtConsumerBuilder;
 import org.jose4j.lang.JoseException;
 import org.jose4j.lang.UnresolvableKeyException;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * Bearer tokens as Distribution's token authentication describes them: JWTs signed with ES256 (jose4j), carrying
@@ -40,7 +43,10 @@ public class Tokens {
     private static final AlgorithmConstraints ONLY_ES256 =
             new AlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256);
 
-    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+    /** Verified access tokens (see {@link #verifyAccess}); none outlives the longest token lifetime. */
+    private final Cache<String, Verified> verified;
+    /** Access tokens issued lately, for reuse (see {@link #issueAccess(String, String, List)}). */
+    private final Cache<String, Issued> recentlyIssued;
     private final SigningKeys keys;
     private final AuthConfig config;
     private final JwtConsumer consumer;
@@ -63,6 +69,11 @@ public class Tokens {
     Tokens(SigningKeys keys, AuthConfig config) {
         this.keys = keys;
         this.config = config;
+        Duration lifetime = config.tokenLifetime();
+        this.verified = Caffeine.newBuilder().maximumSize(VERIFIED_CACHE_SIZE)
+                .expireAfterWrite(lifetime.plusSeconds(CLOCK_SKEW_SECONDS)).build();
+        this.recentlyIssued = Caffeine.newBuilder().maximumSize(VERIFIED_CACHE_SIZE)
+                .expireAfterWrite(lifetime.dividedBy(2)).build();
         this.consumer = new JwtConsumerBuilder()
                 .setJwsAlgorithmConstraints(ONLY_ES256)
                 .setVerificationKeyResolver((jws, nested) -> keys.verificationKey(jws.getKeyIdHeaderValue())
@@ -74,9 +85,26 @@ public class Tokens {
                 .build();
     }
 
-    /** An access token; {@code subject} null for an anonymous one, which then carries no {@code sub} at all. */
-    public Issued issueAccess(String subject, List<Grant> grants) {
-        return issueAccess(subject, grants, null, null);
+    /**
+     * An access token for an account ({@code subject}, proved by the credential whose fingerprint is given) or, with
+     * both null, for an anonymous caller, whose token then carries no {@code sub} at all.
+     * <p>containerd keeps no token between pulls, so every pod start logs in again and asks for the same scope. A
+     * token issued to the same subject, proved by the same credential, for the same grants and signed with the
+     * current key at most half a lifetime ago is handed back as it was (its own {@code issued_at} and
+     * {@code expires_in}, so the client sees its true expiry): that saves a signature here and, since this replica
+     * verified it before, the verification of the requests that follow. It grants nothing a new token would not
+     * and expires when it always would; a rotated secret or password changes the fingerprint, an added or deleted
+     * key the generation, and either stops the reuse.
+     */
+    public Issued issueAccess(String subject, String credentialFingerprint, List<Grant> grants) {
+        long generation = keys.keyGeneration();
+        if (generation < 0) {
+            return issueAccess(subject, grants, null, null);
+        }
+        String key = generation + "|" + keys.current().kid() + "|" + subject + "|" + credentialFingerprint + "|"
+                + grants.stream().map(g -> g.type() + ":" + g.name() + ":" + Action.wireList(g.actions()))
+                        .sorted().collect(Collectors.joining(" "));
+        return recentlyIssued.get(key, ignored -> issueAccess(subject, grants, null, null));
     }
 
     /**
@@ -103,7 +131,14 @@ public class Tokens {
         if (workload != null) {
             claims.setClaim(WORKLOAD, workloadClaim(workload));
         }
-        return new Issued(sign(claims), now, lifetime);
+        long generation = keys.keyGeneration();
+        String token = sign(claims);
+        if (generation >= 0) {
+            // Signed here a moment ago: what verifying it would find, without the ECDSA verification.
+            verified.put(token, new Verified(new Claims(subject, List.copyOf(grants),
+                    Instant.ofEpochSecond(now.getEpochSecond() + lifetime), null, workload), generation));
+        }
+        return new Issued(token, now, lifetime);
     }
 
     /** A refresh token for the OAuth2 flow; bound to the account's current credential by its fingerprint. */
@@ -116,24 +151,21 @@ public class Tokens {
 
     /**
      * Verifies an access token. A kubelet presents the same token for every request of a pull, and an ECDSA
-     * verification costs far more than the rest of a manifest HEAD, so verified tokens are remembered until they
-     * expire, or until any signing key is added or deleted (bounded: the cache is dropped when full). While the
-     * keys cannot be trusted (their change listener is down), nothing is remembered.
+     * verification costs far more than the rest of a manifest HEAD, so verified tokens (and those this replica
+     * signed) are remembered until they expire, or until any signing key is added or deleted. While the keys cannot
+     * be trusted (their change listener is down), nothing is remembered.
      */
     public Optional<Claims> verifyAccess(String token) {
         long keyGeneration = keys.keyGeneration();
-        Verified cached = verified.get(token);
+        Verified cached = verified.getIfPresent(token);
         if (cached != null) {
             if (cached.keyGeneration() == keyGeneration && cached.claims().expiresAt().isAfter(Instant.now())) {
                 return Optional.of(cached.claims());
             }
-            verified.remove(token);
+            verified.invalidate(token);
         }
         Optional<Claims> claims = verify(token, ACCESS);
         if (claims.isPresent() && keyGeneration >= 0) {
-            if (verified.size() >= VERIFIED_CACHE_SIZE) {
-                verified.clear();
-            }
             verified.put(token, new Verified(claims.get(), keyGeneration));
         }
         return claims;

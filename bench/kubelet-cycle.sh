@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# kubelet-cycle.sh — the pull cycle of every `imagePullPolicy: Always` pod start, Cais against Distribution.
+#
+# containerd keeps no token between pulls, so a kubelet with a pull Secret costs the registry, per container
+# start: HEAD manifests/<tag> without credentials (401 + challenge), then for Cais POST /auth/token with the
+# OAuth2 password grant (a robot's name and secret, a new token every time) and HEAD with that token; for
+# Distribution with htpasswd, HEAD with Basic credentials (its 2-request cycle). bench/KubeletCycle.java sends
+# exactly that from N clients, each on its own keep-alive connection, back to back, and reports cycles/s and
+# cycle latency (p50, p90, p99, max), plus the registry's CPU time per cycle (the figure a shared machine
+# skews least). Each registry gets a JIT warm-up run first, then --rounds measured runs, alternating Cais and
+# Distribution so that both see the same machine.
+#
+# Cais: fresh, filesystem storage, private namespace `bench` with a pull-only robot `bench+puller`.
+# Distribution 2.8 (Debian's docker-registry): filesystem, htpasswd (bcrypt, htpasswd -B's default cost),
+# the same image pushed with Basic credentials.
+#
+# Usage: bench/kubelet-cycle.sh [--clients N] [--duration S] [--warmup S] [--rounds N] [--build] [--cais-only]
+# Env:   JAVA_HOME, XMX (default 512m), KEEP=1, BENCH_TMP, REGISTRY_JAVA_OPTS (as in manifests.sh).
+# Output: a Markdown table on stdout; rows in bench/results/kubelet-cycle-<date>.tsv. A benchmark, not a
+# test: it fails on any setup error and counts failed cycles, but asserts no timing.
+
+set -euo pipefail
+BENCH_NAME=kubelet-cycle
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CLIENTS=64
+DURATION=15
+WARMUP=20
+ROUNDS=2
+FORCE_BUILD=0
+CAIS_ONLY=0
+XMX=${XMX:-512m}
+REPO=bench/app
+ROBOT_USER=""
+ROBOT_SECRET=""
+DIST_USER=puller
+DIST_PASSWORD=bench-pull-password
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --clients) CLIENTS=${2:?}; shift 2 ;;
+        --duration) DURATION=${2:?}; shift 2 ;;
+        --warmup) WARMUP=${2:?}; shift 2 ;;
+        --rounds) ROUNDS=${2:?}; shift 2 ;;
+        --build) FORCE_BUILD=1; shift ;;
+        --cais-only) CAIS_ONLY=1; shift ;;
+        -h|--help) usage 0 ;;
+        *) echo "unknown argument: $1" >&2; usage 2 ;;
+    esac
+done
+TSV="$RESULTS_DIR/kubelet-cycle-$(date -u +%Y-%m-%d).tsv"
+mkdir -p "$RESULTS_DIR"
+
+bench_init
+install_tools jq:jq curl:curl
+(( CAIS_ONLY )) || install_tools docker-registry:docker-registry htpasswd:apache2-utils
+prepare_app "$FORCE_BUILD"
+make_small_image "$WORK/image"
+CYCLE_SRC="$ROOT/bench/KubeletCycle.java"
+
+# cycle LABEL USER PASSWORD SECONDS: one run; appends a row (measured runs only, LABEL non-empty).
+ROWS=()
+cycle() {
+    local label=$1 user=$2 password=$3 secs=$4 cpu0 out
+    cpu0=$(registry_cpu_us)
+    out=$("$JAVA" "$CYCLE_SRC" "$BASE" "$REPO" latest "$user" "$password" "$CLIENTS" "$secs" 2> "$WORK/cycle.err") \
+        || { cat "$WORK/cycle.err" >&2; die "the load generator failed"; }
+    [[ -s $WORK/cycle.err ]] && head -n 5 "$WORK/cycle.err" >&2
+    [[ -n $label ]] || return 0
+    local cycles per_s requests p50 p90 p99 max errors
+    IFS=$'\t' read -r cycles per_s requests p50 p90 p99 max errors <<< "$out"
+    local cpu_per_cycle
+    cpu_per_cycle=$(awk -v d="$(( $(registry_cpu_us) - cpu0 ))" -v n="$cycles" 'BEGIN { printf "%.0f", (n > 0 ? d / n : 0) }')
+    log "$label: $per_s cycles/s, p99 $p99 ms, $cpu_per_cycle us CPU/cycle, $errors errors"
+    ROWS+=("$label|$per_s|$p50|$p90|$p99|$max|$cpu_per_cycle|$errors|$(loadavg)")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$RUN_ID" "$GIT_REV" "$label" "$CLIENTS" "$secs" \
+        "$cycles" "$per_s" "$p50" "$p90" "$p99" "$max" "$cpu_per_cycle" "$errors" >> "$TSV"
+}
+
+run_cais() {
+    start_cais fs "$WORK/cais" "$XMX"
+    create_namespace bench private
+    local body
+    body=$(curl -sS --fail-with-body -u "$ADMIN_USER:$ADMIN_PASSWORD" -H 'Content-Type: application/json' \
+        -d '{"name":"puller","actions":["pull"],"repositories":["*"]}' "$BASE/api/v1/namespaces/bench/robots") \
+        || die "could not create the robot: $body"
+    ROBOT_USER=$(jq -r .username <<< "$body")
+    ROBOT_SECRET=$(jq -r .secret <<< "$body")
+    [[ -n $ROBOT_SECRET && $ROBOT_SECRET != null ]] || die "the robot answer carried no secret: $body"
+    AUTH_ARGS=(-u "$ADMIN_USER:$ADMIN_PASSWORD")
+    push_small_image "$REPO" latest
+    AUTH_ARGS=()
+}
+
+run_distribution() {
+    start_distribution "$WORK/dist"
+    stop_registry
+    htpasswd -Bbc "$WORK/dist/htpasswd" "$DIST_USER" "$DIST_PASSWORD" 2> /dev/null
+    cat >> "$WORK/dist/config.yml" <<EOF
+auth:
+  htpasswd:
+    realm: bench
+    path: $WORK/dist/htpasswd
+EOF
+    (cd "$WORK/dist" && exec env -u AWS_CA_BUNDLE docker-registry serve "$WORK/dist/config.yml") > "$REGISTRY_LOG" 2>&1 &
+    REGISTRY_PID=$!
+    REGISTRY_KIND=distribution
+    wait_ready "$BASE/v2/" -u "$DIST_USER:$DIST_PASSWORD"
+    AUTH_ARGS=(-u "$DIST_USER:$DIST_PASSWORD")
+    push_small_image "$REPO" latest
+    AUTH_ARGS=()
+}
+
+# One registry at a time holds the cores; each is started fresh per round, warmed up, then measured.
+for ((round = 1; round <= ROUNDS; round++)); do
+    run_cais
+    cycle "" "$ROBOT_USER" "$ROBOT_SECRET" "$WARMUP"
+    cycle "cais token cycle (round $round)" "$ROBOT_USER" "$ROBOT_SECRET" "$DURATION"
+    stop_registry
+    if (( ! CAIS_ONLY )); then
+        run_distribution
+        cycle "" "$DIST_USER" "$DIST_PASSWORD" "$WARMUP"
+        cycle "distribution basic cycle (round $round)" "$DIST_USER" "$DIST_PASSWORD" "$DURATION"
+        stop_registry
+    fi
+done
+
+echo "| run | cycles/s | p50 ms | p90 ms | p99 ms | max ms | registry CPU us/cycle | failed cycles | load avg |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+for row in "${ROWS[@]}"; do
+    IFS='|' read -r label per_s p50 p90 p99 max cpu errors load <<< "$row"
+    echo "| $label | $per_s | $p50 | $p90 | $p99 | $max | $cpu | $errors | $load |"
+done
+echo
+echo "$CLIENTS clients, ${DURATION}s per measured run after a ${WARMUP}s warm-up; git $GIT_REV; $(date -u +%Y-%m-%d)."
