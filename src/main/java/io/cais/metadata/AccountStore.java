@@ -20,14 +20,18 @@ public class AccountStore {
     @Inject
     Jdbc jdbc;
 
+    @Inject
+    AccessRows remembered;
+
     /**
      * The account of that name, user or robot, detached (read only). Read on every login — every request with Basic
      * credentials and every token a kubelet fetches — so plain JDBC in autocommit: through Hibernate and a JTA
-     * transaction the same row cost a quarter of a pull cycle's CPU.
+     * transaction the same row cost a quarter of a pull cycle's CPU. Remembered ({@link AccessRows}) until any
+     * account changes.
      */
     public Optional<Account> find(String name) {
-        return jdbc.first("SELECT id, name, kind, credential_hash, server_admin, namespace_id, actions, repositories, "
-                + "expires_at, created_at FROM account WHERE name = ?", AccountStore::account, name);
+        return remembered.account(name, () -> jdbc.first("SELECT id, name, kind, credential_hash, server_admin, namespace_id, actions, repositories, "
+                + "expires_at, created_at FROM account WHERE name = ?", AccountStore::account, name));
     }
 
     private static Account account(ResultSet row) throws SQLException {
@@ -76,6 +80,7 @@ public class AccountStore {
         if (Account.count("name", account.name) > 0) {
             throw new RegistryException(ErrorCode.CONFLICT, account.kind + " '" + account.name + "' already exists", account.name);
         }
+        remembered.changedInThisTransaction();
         account.persistAndFlush();
         Panache.getEntityManager().refresh(account);
         return account;
@@ -84,6 +89,7 @@ public class AccountStore {
     /** Creates the server administrator unless an account of that name exists; true when this call created it. */
     @Transactional
     public boolean createAdminIfAbsent(String name, String credentialHash) {
+        remembered.changedInThisTransaction();
         return jdbc.update("INSERT INTO account (name, kind, credential_hash, server_admin) VALUES (?, 'user', ?, true) "
                 + "ON CONFLICT (name) DO NOTHING", name, credentialHash) == 1;
     }
@@ -91,12 +97,14 @@ public class AccountStore {
     /** A new password hash or robot secret hash: the old credential stops working at once. */
     @Transactional
     public void setCredential(Account account, String credentialHash) {
+        remembered.changedInThisTransaction();
         Account.update("credentialHash = ?1 where id = ?2", credentialHash, account.id);
         account.credentialHash = credentialHash;
     }
 
     @Transactional
     public void delete(Account account) {
+        remembered.changedInThisTransaction();
         Account.deleteById(account.id);
     }
 }

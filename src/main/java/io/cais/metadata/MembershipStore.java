@@ -1,6 +1,7 @@
 package io.cais.metadata;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
 import java.util.Comparator;
@@ -11,6 +12,9 @@ import java.util.List;
 public class MembershipStore {
 
     /** A member as the admin API shows one. */
+    @Inject
+    AccessRows remembered;
+
     public record Member(String user, String role) {
     }
 
@@ -24,6 +28,7 @@ public class MembershipStore {
     /** Gives the user the role, adding the membership when there is none. */
     @Transactional
     public Member set(Namespace namespace, Account user, String role) {
+        remembered.changedInThisTransaction();
         Membership membership = Membership.<Membership>find("namespaceId = ?1 and accountId = ?2", namespace.id, user.id)
                 .firstResultOptional().orElseGet(() -> {
                     Membership created = new Membership();
@@ -39,6 +44,7 @@ public class MembershipStore {
     /** False when the user is no member. */
     @Transactional
     public boolean remove(Namespace namespace, String userName) {
+        remembered.changedInThisTransaction();
         return Membership.delete("namespaceId = ?1 and accountId = (select a.id from Account a where a.name = ?2)",
                 namespace.id, userName) > 0;
     }

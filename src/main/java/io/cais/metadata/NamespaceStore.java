@@ -23,6 +23,9 @@ public class NamespaceStore {
     @Inject
     RepositoryStore repositories;
 
+    @Inject
+    AccessRows remembered;
+
     @Transactional
     public Optional<Namespace> find(String name) {
         return Namespace.<Namespace>find("name", name).firstResultOptional();
@@ -41,6 +44,7 @@ public class NamespaceStore {
         if (Namespace.count("name", name) > 0) {
             throw new RegistryException(ErrorCode.CONFLICT, "namespace '" + name + "' already exists", name);
         }
+        remembered.changedInThisTransaction();
         Namespace namespace = new Namespace();
         namespace.name = name;
         namespace.visibility = visibility;
@@ -63,6 +67,7 @@ public class NamespaceStore {
     @Transactional
     public Namespace update(String name, String visibility, Boolean archAliases) {
         Namespace namespace = require(name);
+        remembered.changedInThisTransaction();
         if (visibility != null) {
             namespace.visibility = visibility;
         }
@@ -76,17 +81,22 @@ public class NamespaceStore {
     @Transactional
     public void delete(String name) {
         Namespace namespace = require(name);
+        remembered.changedInThisTransaction();
         repositories.deleteAllIn(name);
         namespace.delete();
     }
 
-    /** The namespace and the account's role on it (none for nobody); empty when the namespace does not exist. */
+    /**
+     * The namespace and the account's role on it (none for nobody); empty when the namespace does not exist. Read by
+     * every permission check, so remembered ({@link AccessRows}) until any namespace or membership changes.
+     */
     public Optional<NamespaceAccess> access(String name, Account account) {
-        return jdbc.first("SELECT n.id, n.visibility, n.arch_aliases, m.role FROM namespace n LEFT JOIN namespace_member m "
+        long accountId = account == null || account.id == null ? -1L : account.id;
+        return remembered.namespace(name, accountId, () -> jdbc.first("SELECT n.id, n.visibility, n.arch_aliases, m.role FROM namespace n LEFT JOIN namespace_member m "
                         + "ON m.namespace_id = n.id AND m.account_id = ? WHERE n.name = ?",
                 row -> new NamespaceAccess(row.getLong(1), name, "public".equals(row.getString(2)), row.getBoolean(3),
                         row.getString(4)),
-                account == null || account.id == null ? -1L : account.id, name);
+                accountId, name));
     }
 
     /** Namespaces in which the account (or nobody) may pull something: public ones, its memberships, a robot's own. */

@@ -24,12 +24,14 @@ import java.util.function.Supplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Hole 4: the documented leak procedure (rotate, then delete the leaked key) done through one replica holds on
- * every replica at once: the other stops signing with the leaked key and stops accepting tokens it signed, although
- * it had used and verified that key before; the key set it publishes changes with it.
+ * What replicas remember of authentication follows a change made through any one of them. Hole 4: the documented
+ * leak procedure (rotate, then delete the leaked key) holds on every replica at once: the other stops signing with
+ * the leaked key and stops accepting tokens it signed, although it had used and verified that key before; the key
+ * set it publishes changes with it. And a replica that remembers an account and a namespace (every login reads
+ * them) hears a rotated secret, a deleted robot and a namespace made private as soon as the other replica commits.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SigningKeysAcrossReplicasIT {
+class AuthAcrossReplicasIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private RegistryProcess a;
@@ -73,6 +75,54 @@ class SigningKeysAcrossReplicasIT {
         assertThat(eventually(() -> tagsStatus(b, leaked), 401)).as("B refuses the leaked key's token").isEqualTo(401);
         assertThat(tagsStatus(a, leaked)).isEqualTo(401);
         assertThat(publishedKids(b)).contains(freshKid).doesNotContain(leakedKid);
+    }
+
+    @Test
+    void credentialsAndNamespacesChangedOnOneReplicaTakeEffectOnTheOther() throws Exception {
+        String ns = "replicated-" + Long.toHexString(System.nanoTime());
+        assertThat(Http.send("POST", a.url("/api/v1/namespaces"),
+                ("{\"name\":\"" + ns + "\",\"visibility\":\"public\"}").getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json").statusCode()).isEqualTo(201);
+        HttpResponse<byte[]> created = Http.send("POST", a.url("/api/v1/namespaces/" + ns + "/robots"),
+                "{\"name\":\"puller\",\"actions\":[\"pull\"],\"repositories\":[\"*\"]}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+        assertThat(created.statusCode()).isEqualTo(201);
+        String robot = JSON.readTree(created.body()).get("username").asText();
+        String secret = JSON.readTree(created.body()).get("secret").asText();
+        String repo = ns + "/app";
+        assertThat(robotTags(b, repo, robot, secret)).as("B reads and remembers the robot").isEqualTo(404);
+        assertThat(anonymousTags(b, repo)).as("B remembers the namespace as public").isEqualTo(404);
+
+        HttpResponse<byte[]> rotated = Http.send("POST", a.url("/api/v1/namespaces/" + ns + "/robots/puller/secret"), null);
+        assertThat(rotated.statusCode()).isEqualTo(200);
+        String newSecret = JSON.readTree(rotated.body()).get("secret").asText();
+        assertThat(eventually(() -> robotTags(b, repo, robot, secret), 401)).as("B refuses the old secret").isEqualTo(401);
+        assertThat(robotTags(b, repo, robot, newSecret)).as("B accepts the new secret").isEqualTo(404);
+
+        assertThat(Http.send("PATCH", a.url("/api/v1/namespaces/" + ns),
+                "{\"visibility\":\"private\"}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json")
+                .statusCode()).isEqualTo(200);
+        assertThat(eventually(() -> anonymousTags(b, repo), 401)).as("B hears the namespace went private").isEqualTo(401);
+
+        assertThat(Http.send("DELETE", a.url("/api/v1/namespaces/" + ns + "/robots/puller"), null).statusCode()).isEqualTo(204);
+        assertThat(eventually(() -> robotTags(b, repo, robot, newSecret), 401)).as("B refuses the deleted robot").isEqualTo(401);
+    }
+
+    private static int robotTags(RegistryProcess replica, String repo, String robot, String secret) {
+        try {
+            String basic = "Basic " + Base64.getEncoder().encodeToString((robot + ":" + secret).getBytes(StandardCharsets.UTF_8));
+            return Http.sendAs(basic, "GET", replica.url("/v2/" + repo + "/tags/list"), null).statusCode();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int anonymousTags(RegistryProcess replica, String repo) {
+        try {
+            return Http.sendAs(null, "GET", replica.url("/v2/" + repo + "/tags/list"), null).statusCode();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Polls for at most 3 s: a notification crosses replicas in milliseconds, not at the next restart. */
