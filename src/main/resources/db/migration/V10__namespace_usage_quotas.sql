@@ -104,64 +104,66 @@ DECLARE
 BEGIN
     PERFORM 1 FROM blob WHERE digest IN (SELECT digest FROM added) ORDER BY digest FOR NO KEY UPDATE;
 
+    -- The namespaces linking, and the one namespace that stored a blob alone until now (it becomes shared).
     INSERT INTO namespace_usage (namespace)
         SELECT DISTINCT r.namespace FROM added a JOIN repository r ON r.id = a.repository_id ORDER BY 1
         ON CONFLICT (namespace) DO NOTHING;
     PERFORM 1 FROM namespace_usage WHERE namespace IN (
             SELECT r.namespace FROM added a JOIN repository r ON r.id = a.repository_id
-            UNION SELECT nb.namespace FROM namespace_blob nb WHERE nb.digest IN (SELECT digest FROM added)
-              AND (SELECT count(*) FROM namespace_blob o WHERE o.digest = nb.digest) = 1)
+            UNION SELECT min(nb.namespace) FROM namespace_blob nb WHERE nb.digest IN (SELECT digest FROM added)
+                  GROUP BY nb.digest HAVING count(*) = 1)
         ORDER BY namespace FOR UPDATE;
 
+    -- The repositories linking, and the one repository that linked a blob alone until now.
     INSERT INTO repository_usage (repository_id) SELECT DISTINCT repository_id FROM added ORDER BY 1
         ON CONFLICT (repository_id) DO NOTHING;
     PERFORM 1 FROM repository_usage WHERE repository_id IN (
             SELECT repository_id FROM added
-            UNION SELECT rb.repository_id FROM repository_blob rb WHERE rb.digest IN (SELECT digest FROM added)
-              AND (SELECT count(*) FROM repository_blob o WHERE o.digest = rb.digest)
-                - (SELECT count(*) FROM added a WHERE a.digest = rb.digest) = 1)
+            UNION SELECT min(rb.repository_id) FROM repository_blob rb WHERE rb.digest IN (SELECT digest FROM added)
+                  AND NOT EXISTS (SELECT 1 FROM added a WHERE a.repository_id = rb.repository_id AND a.digest = rb.digest)
+                  GROUP BY rb.digest HAVING count(*) = 1)
         ORDER BY repository_id FOR UPDATE;
 
-    -- Namespaces: a namespace_blob row whose count is exactly what this statement added is new; "prior" reads the
-    -- rows as they were before this statement (one snapshot for every part of it).
+    -- Namespaces. Every join below is driven by an index (never one intermediate result against another), so a
+    -- statement of many links costs in proportion to them. Read in this statement's snapshot, namespace_blob is as it
+    -- was before it: a (namespace, blob) pair without a row is new to the namespace, and "before" counts the
+    -- namespaces that stored the blob until now.
     WITH counted AS (SELECT r.namespace, a.digest, count(*)::integer AS n
                      FROM added a JOIN repository r ON r.id = a.repository_id GROUP BY r.namespace, a.digest),
-         prior AS (SELECT nb.namespace, nb.digest FROM namespace_blob nb WHERE nb.digest IN (SELECT digest FROM counted)),
-         upserted AS (INSERT INTO namespace_blob (namespace, digest, links) SELECT namespace, digest, n FROM counted
-                      ON CONFLICT (namespace, digest) DO UPDATE SET links = namespace_blob.links + EXCLUDED.links
-                      RETURNING namespace, digest, links),
-         fresh AS (SELECT u.namespace, u.digest FROM upserted u
-                   JOIN counted c ON c.namespace = u.namespace AND c.digest = u.digest AND c.n = u.links),
-         per_blob AS (SELECT b.digest, b.size, (SELECT count(*) FROM prior p WHERE p.digest = b.digest) AS before,
-                             (SELECT count(*) FROM fresh f WHERE f.digest = b.digest) AS joining
-                      FROM blob b WHERE b.digest IN (SELECT digest FROM fresh)),
-         change AS (SELECT f.namespace, pb.size AS bytes, 1 AS blobs,
-                           CASE WHEN pb.before + pb.joining >= 2 THEN pb.size ELSE 0 END AS shared_bytes,
-                           CASE WHEN pb.before + pb.joining >= 2 THEN 1 ELSE 0 END AS shared_blobs
-                    FROM fresh f JOIN per_blob pb ON pb.digest = f.digest
+         fresh AS (SELECT c.namespace, c.digest, b.size, count(*) OVER (PARTITION BY c.digest) AS joining,
+                          (SELECT count(*) FROM namespace_blob o WHERE o.digest = c.digest) AS before
+                   FROM counted c JOIN blob b ON b.digest = c.digest
+                   WHERE NOT EXISTS (SELECT 1 FROM namespace_blob nb WHERE nb.namespace = c.namespace AND nb.digest = c.digest)),
+         change AS (SELECT namespace, size AS bytes, 1 AS blobs,
+                           CASE WHEN before + joining >= 2 THEN size ELSE 0 END AS shared_bytes,
+                           CASE WHEN before + joining >= 2 THEN 1 ELSE 0 END AS shared_blobs
+                    FROM fresh
                     UNION ALL
-                    SELECT p.namespace, 0, 0, pb.size, 1 FROM prior p JOIN per_blob pb ON pb.digest = p.digest
-                    WHERE pb.before = 1)
+                    -- The one namespace that stored the blob alone until now: it becomes shared.
+                    SELECT nb.namespace, 0, 0, f.size, 1 FROM (SELECT DISTINCT digest, size FROM fresh WHERE before = 1) f
+                    JOIN namespace_blob nb ON nb.digest = f.digest),
+         upserted AS (INSERT INTO namespace_blob (namespace, digest, links) SELECT namespace, digest, n FROM counted
+                      ON CONFLICT (namespace, digest) DO UPDATE SET links = namespace_blob.links + EXCLUDED.links)
     SELECT count(add_namespace_usage(namespace, bytes, blobs, shared_bytes, shared_blobs)) INTO applied
         FROM (SELECT namespace, sum(bytes)::bigint AS bytes, sum(blobs)::bigint AS blobs,
                      sum(shared_bytes)::bigint AS shared_bytes, sum(shared_blobs)::bigint AS shared_blobs FROM change GROUP BY namespace ORDER BY namespace) c;
 
-    -- Repositories: repository_blob already holds this statement's links.
-    WITH per_blob AS (SELECT b.digest, b.size, j.joining,
-                             (SELECT count(*) FROM repository_blob rb WHERE rb.digest = b.digest) AS now
-                      FROM (SELECT digest, count(*) AS joining FROM added GROUP BY digest) j JOIN blob b ON b.digest = j.digest),
-         change AS (SELECT a.repository_id, pb.size AS bytes, 1 AS blobs,
-                           CASE WHEN pb.now >= 2 THEN pb.size ELSE 0 END AS shared_bytes,
-                           CASE WHEN pb.now >= 2 THEN 1 ELSE 0 END AS shared_blobs
-                    FROM added a JOIN per_blob pb ON pb.digest = a.digest
+    -- Repositories: repository_blob already holds this statement's links ("now" counts them).
+    WITH linked AS (SELECT a.repository_id, a.digest, b.size, count(*) OVER (PARTITION BY a.digest) AS joining,
+                           (SELECT count(*) FROM repository_blob o WHERE o.digest = a.digest) AS now
+                    FROM added a JOIN blob b ON b.digest = a.digest),
+         change AS (SELECT repository_id, size AS bytes, 1 AS blobs,
+                           CASE WHEN now >= 2 THEN size ELSE 0 END AS shared_bytes,
+                           CASE WHEN now >= 2 THEN 1 ELSE 0 END AS shared_blobs
+                    FROM linked
                     UNION ALL
-                    SELECT rb.repository_id, 0, 0, pb.size, 1 FROM per_blob pb JOIN repository_blob rb ON rb.digest = pb.digest
-                    WHERE pb.now - pb.joining = 1
-                      AND NOT EXISTS (SELECT 1 FROM added a WHERE a.repository_id = rb.repository_id AND a.digest = rb.digest))
+                    -- The one repository that linked the blob alone until now: it becomes shared.
+                    SELECT rb.repository_id, 0, 0, l.size, 1 FROM (SELECT DISTINCT digest, size FROM linked WHERE now - joining = 1) l
+                    JOIN repository_blob rb ON rb.digest = l.digest
+                    WHERE NOT EXISTS (SELECT 1 FROM added a WHERE a.repository_id = rb.repository_id AND a.digest = rb.digest))
     SELECT count(add_repository_usage(repository_id, bytes, blobs, shared_bytes, shared_blobs)) INTO applied
         FROM (SELECT repository_id, sum(bytes)::bigint AS bytes, sum(blobs)::bigint AS blobs,
                      sum(shared_bytes)::bigint AS shared_bytes, sum(shared_blobs)::bigint AS shared_blobs FROM change GROUP BY repository_id ORDER BY repository_id) c;
-
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -169,60 +171,67 @@ $$ LANGUAGE plpgsql;
 CREATE FUNCTION count_links_removed() RETURNS trigger AS $$
 DECLARE
     applied BIGINT;
+    unshared VARCHAR[];
 BEGIN
     PERFORM 1 FROM blob WHERE digest IN (SELECT digest FROM removed) ORDER BY digest FOR NO KEY UPDATE;
+
+    -- The namespaces unlinking, and every holder of a blob that may be left with one holder (it stops being shared).
     PERFORM 1 FROM namespace_usage WHERE namespace IN (
             SELECT r.namespace FROM removed d JOIN repository r ON r.id = d.repository_id
-            UNION SELECT nb.namespace FROM namespace_blob nb WHERE nb.digest IN (SELECT digest FROM removed)
-              AND (SELECT count(*) FROM namespace_blob o WHERE o.digest = nb.digest)
-                - (SELECT count(DISTINCT r.namespace) FROM removed d JOIN repository r ON r.id = d.repository_id
-                   WHERE d.digest = nb.digest) <= 1)
+            UNION SELECT nb.namespace FROM namespace_blob nb
+                  JOIN (SELECT d.digest, count(DISTINCT r.namespace) AS leaving
+                        FROM removed d JOIN repository r ON r.id = d.repository_id GROUP BY d.digest) l ON l.digest = nb.digest
+                  JOIN (SELECT o.digest, count(*) AS holders FROM namespace_blob o
+                        WHERE o.digest IN (SELECT digest FROM removed) GROUP BY o.digest) h ON h.digest = nb.digest
+                  WHERE h.holders - l.leaving <= 1)
         ORDER BY namespace FOR UPDATE;
+    -- The repositories unlinking, and the one repository left linking a blob (it stops being shared).
     PERFORM 1 FROM repository_usage WHERE repository_id IN (
             SELECT repository_id FROM removed
-            UNION SELECT rb.repository_id FROM repository_blob rb WHERE rb.digest IN (SELECT digest FROM removed)
-              AND (SELECT count(*) FROM repository_blob o WHERE o.digest = rb.digest) = 1)
+            UNION SELECT min(rb.repository_id) FROM repository_blob rb WHERE rb.digest IN (SELECT digest FROM removed)
+                  GROUP BY rb.digest HAVING count(*) = 1)
         ORDER BY repository_id FOR UPDATE;
 
-    -- Namespaces: the last link of a namespace to a blob takes its namespace_blob row, and its bytes, with it;
-    -- "holders" reads the rows as they were before this statement.
+    -- Namespaces: the last links of a namespace to a blob take its namespace_blob row, and the blob's bytes, with them.
+    -- As above, every join is driven by an index, and namespace_blob is read as it was before this statement.
     WITH counted AS (SELECT r.namespace, d.digest, count(*)::integer AS n
                      FROM removed d JOIN repository r ON r.id = d.repository_id GROUP BY r.namespace, d.digest),
-         holders AS (SELECT nb.namespace, nb.digest FROM namespace_blob nb WHERE nb.digest IN (SELECT digest FROM counted)),
+         leaving AS (SELECT c.namespace, c.digest, b.size, (SELECT count(*) FROM namespace_blob o WHERE o.digest = c.digest) AS before
+                     FROM counted c JOIN namespace_blob nb ON nb.namespace = c.namespace AND nb.digest = c.digest AND nb.links <= c.n
+                     JOIN blob b ON b.digest = c.digest),
          gone AS (DELETE FROM namespace_blob nb USING counted c
-                  WHERE nb.namespace = c.namespace AND nb.digest = c.digest AND nb.links <= c.n
-                  RETURNING nb.namespace, nb.digest),
-         per_blob AS (SELECT b.digest, b.size, (SELECT count(*) FROM holders h WHERE h.digest = b.digest) AS before,
-                             (SELECT count(*) FROM gone g WHERE g.digest = b.digest) AS leaving
-                      FROM blob b WHERE b.digest IN (SELECT digest FROM gone)),
-         change AS (SELECT g.namespace, -pb.size AS bytes, -1 AS blobs,
-                           CASE WHEN pb.before >= 2 THEN -pb.size ELSE 0 END AS shared_bytes,
-                           CASE WHEN pb.before >= 2 THEN -1 ELSE 0 END AS shared_blobs
-                    FROM gone g JOIN per_blob pb ON pb.digest = g.digest
-                    UNION ALL
-                    SELECT h.namespace, 0, 0, -pb.size, -1 FROM holders h JOIN per_blob pb ON pb.digest = h.digest
-                    WHERE pb.before - pb.leaving = 1
-                      AND NOT EXISTS (SELECT 1 FROM gone g WHERE g.namespace = h.namespace AND g.digest = h.digest))
-    SELECT count(add_namespace_usage(namespace, bytes, blobs, shared_bytes, shared_blobs)) INTO applied
-        FROM (SELECT namespace, sum(bytes)::bigint AS bytes, sum(blobs)::bigint AS blobs,
-                     sum(shared_bytes)::bigint AS shared_bytes, sum(shared_blobs)::bigint AS shared_blobs FROM change GROUP BY namespace ORDER BY namespace) c;
+                  WHERE nb.namespace = c.namespace AND nb.digest = c.digest AND nb.links <= c.n)
+    SELECT count(add_namespace_usage(namespace, bytes, blobs, shared_bytes, shared_blobs)),
+           (SELECT array_agg(DISTINCT digest) FROM leaving WHERE before >= 2) INTO applied, unshared
+        FROM (SELECT namespace, -sum(size)::bigint AS bytes, -count(*)::bigint AS blobs,
+                     -coalesce(sum(size) FILTER (WHERE before >= 2), 0)::bigint AS shared_bytes,
+                     -count(*) FILTER (WHERE before >= 2)::bigint AS shared_blobs
+              FROM leaving GROUP BY namespace ORDER BY namespace) c;
+    -- A blob that was shared and is now stored by one namespace only is that namespace's alone (this statement's
+    -- snapshot sees the rows deleted above).
+    SELECT count(add_namespace_usage(namespace, 0, 0, -bytes, -blobs)) INTO applied
+        FROM (SELECT nb.namespace, sum(b.size)::bigint AS bytes, count(*)::bigint AS blobs
+              FROM namespace_blob nb JOIN blob b ON b.digest = nb.digest
+              WHERE nb.digest = ANY (unshared) AND (SELECT count(*) FROM namespace_blob o WHERE o.digest = nb.digest) = 1
+              GROUP BY nb.namespace ORDER BY nb.namespace) c;
     -- Other repositories of the namespace still link the rest.
     UPDATE namespace_blob nb SET links = nb.links - c.n
         FROM (SELECT r.namespace, d.digest, count(*)::integer AS n
               FROM removed d JOIN repository r ON r.id = d.repository_id GROUP BY r.namespace, d.digest) c
         WHERE nb.namespace = c.namespace AND nb.digest = c.digest;
 
-    -- Repositories: repository_blob no longer holds this statement's links.
-    WITH per_blob AS (SELECT b.digest, b.size, l.leaving,
-                             (SELECT count(*) FROM repository_blob rb WHERE rb.digest = b.digest) AS remaining
-                      FROM (SELECT digest, count(*) AS leaving FROM removed GROUP BY digest) l JOIN blob b ON b.digest = l.digest),
-         change AS (SELECT d.repository_id, -pb.size AS bytes, -1 AS blobs,
-                           CASE WHEN pb.leaving + pb.remaining >= 2 THEN -pb.size ELSE 0 END AS shared_bytes,
-                           CASE WHEN pb.leaving + pb.remaining >= 2 THEN -1 ELSE 0 END AS shared_blobs
-                    FROM removed d JOIN per_blob pb ON pb.digest = d.digest
+    -- Repositories: repository_blob no longer holds this statement's links ("remaining" counts the others).
+    WITH unlinked AS (SELECT d.repository_id, d.digest, b.size, count(*) OVER (PARTITION BY d.digest) AS leaving,
+                             (SELECT count(*) FROM repository_blob o WHERE o.digest = d.digest) AS remaining
+                      FROM removed d JOIN blob b ON b.digest = d.digest),
+         change AS (SELECT repository_id, -size AS bytes, -1 AS blobs,
+                           CASE WHEN leaving + remaining >= 2 THEN -size ELSE 0 END AS shared_bytes,
+                           CASE WHEN leaving + remaining >= 2 THEN -1 ELSE 0 END AS shared_blobs
+                    FROM unlinked
                     UNION ALL
-                    SELECT rb.repository_id, 0, 0, -pb.size, -1 FROM per_blob pb JOIN repository_blob rb ON rb.digest = pb.digest
-                    WHERE pb.remaining = 1)
+                    -- The one repository left linking the blob: it is its own now.
+                    SELECT rb.repository_id, 0, 0, -u.size, -1 FROM (SELECT DISTINCT digest, size FROM unlinked WHERE remaining = 1) u
+                    JOIN repository_blob rb ON rb.digest = u.digest)
     SELECT count(add_repository_usage(repository_id, bytes, blobs, shared_bytes, shared_blobs)) INTO applied
         FROM (SELECT repository_id, sum(bytes)::bigint AS bytes, sum(blobs)::bigint AS blobs,
                      sum(shared_bytes)::bigint AS shared_bytes, sum(shared_blobs)::bigint AS shared_blobs FROM change GROUP BY repository_id ORDER BY repository_id) c;
