@@ -16,10 +16,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static io.cais.quota.Pushes.registry;
@@ -136,6 +143,72 @@ class UsageAccountingTest {
         String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(PrometheusText.value(text, "cais_namespace_stored_bytes{namespace=\"" + team + "\"}")).isEqualTo(blob.length);
         assertThat(text).doesNotContain("repository=\"");
+    }
+
+    /**
+     * Pushes, unlinks and repository deletes racing over shared blobs in two namespaces: afterwards every count equals
+     * what the links say (each blob asked for by HEAD), and no request failed with a 5xx (a deadlock would).
+     */
+    @Test
+    void concurrentPushesAndDeletesKeepTheCountsEqualToTheLinks() throws Exception {
+        List<String> namespaces = List.of(AdminApi.namespace("race-a", "private"), AdminApi.namespace("race-b", "private"));
+        List<String> repositories = List.of(namespaces.get(0) + "/r0", namespaces.get(0) + "/r1", namespaces.get(0) + "/r2",
+                namespaces.get(1) + "/r0", namespaces.get(1) + "/r1");
+        List<byte[]> blobs = IntStream.range(0, 6).mapToObj(i -> Blobs.random(1_000 + 500 * i)).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Future<List<Integer>>> workers = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+            workers.add(pool.submit(() -> {
+                Random random = new Random();
+                List<Integer> statuses = new ArrayList<>();
+                for (int i = 0; i < 15; i++) {
+                    String repository = repositories.get(random.nextInt(repositories.size()));
+                    byte[] blob = blobs.get(random.nextInt(blobs.size()));
+                    int op = random.nextInt(10);
+                    if (op < 6) {
+                        statuses.add(Pushes.blob(repository, blob).statusCode());
+                    } else if (op < 9) {
+                        statuses.add(registry().delete("/v2/" + repository + "/blobs/" + Blobs.sha256(blob)).statusCode());
+                    } else {
+                        statuses.add(asAdmin().delete("/api/v1/namespaces/" + repository.replaceFirst("/", "/repositories/")).statusCode());
+                    }
+                }
+                return statuses;
+            }));
+        }
+        for (Future<List<Integer>> worker : workers) {
+            assertThat(worker.get()).allMatch(status -> status < 500);
+        }
+        pool.shutdown();
+
+        Map<String, Set<byte[]>> linked = new HashMap<>();
+        for (String repository : repositories) {
+            linked.put(repository, blobs.stream().filter(b -> registry().head("/v2/" + repository + "/blobs/" + Blobs.sha256(b))
+                    .statusCode() == 200).collect(Collectors.toSet()));
+        }
+        for (String namespace : namespaces) {
+            Set<byte[]> mine = repositories.stream().filter(r -> r.startsWith(namespace + "/"))
+                    .flatMap(r -> linked.get(r).stream()).collect(Collectors.toSet());
+            Set<byte[]> elsewhere = repositories.stream().filter(r -> !r.startsWith(namespace + "/"))
+                    .flatMap(r -> linked.get(r).stream()).collect(Collectors.toSet());
+            JsonPath usage = usage(namespace);
+            assertThat(usage.getLong("bytes")).as(namespace).isEqualTo(sum(List.copyOf(mine)));
+            assertThat(usage.getLong("blobs")).as(namespace).isEqualTo(mine.size());
+            assertThat(usage.getLong("sharedBytes")).as(namespace)
+                    .isEqualTo(sum(mine.stream().filter(elsewhere::contains).toList()));
+            JsonPath page = asAdmin().get("/api/v1/namespaces/" + namespace + "/repositories/usage").then().statusCode(200)
+                    .extract().jsonPath();
+            for (String repository : repositories.stream().filter(r -> r.startsWith(namespace + "/")).toList()) {
+                Set<byte[]> others = repositories.stream().filter(r -> !r.equals(repository))
+                        .flatMap(r -> linked.get(r).stream()).collect(Collectors.toSet());
+                String entry = "repositories.find { it.name == '" + repository + "' }";
+                long bytes = page.get(entry) == null ? 0 : page.getLong(entry + ".bytes");
+                long shared = page.get(entry) == null ? 0 : page.getLong(entry + ".sharedBytes");
+                assertThat(bytes).as(repository).isEqualTo(sum(List.copyOf(linked.get(repository))));
+                assertThat(shared).as(repository)
+                        .isEqualTo(sum(linked.get(repository).stream().filter(others::contains).toList()));
+            }
+        }
     }
 
     private static JsonPath usage(String namespace) {
