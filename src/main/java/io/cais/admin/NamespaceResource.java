@@ -9,7 +9,9 @@ import io.cais.metadata.AccountStore;
 import io.cais.metadata.MembershipStore;
 import io.cais.metadata.Namespace;
 import io.cais.metadata.NamespaceStore;
+import io.cais.metadata.Page;
 import io.cais.metadata.RepositoryStore;
+import io.cais.metadata.UsageStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -21,6 +23,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -38,6 +41,7 @@ public class NamespaceResource {
 
     private static final Set<String> VISIBILITIES = Set.of("private", "public");
     private static final Set<String> ROLES = Set.of("reader", "writer", "admin");
+    private static final int MAX_PAGE = 1000;
 
     @Inject
     AccessControl access;
@@ -53,6 +57,9 @@ public class NamespaceResource {
 
     @Inject
     AccountStore accounts;
+
+    @Inject
+    UsageStore usage;
 
     public record NamespaceView(String name, String visibility, boolean archAliases, OffsetDateTime createdAt) {
         static NamespaceView of(Namespace namespace) {
@@ -122,6 +129,42 @@ public class NamespaceResource {
     public List<RepositoryStore.Summary> repositories(@PathParam("namespace") String name) {
         namespaces.require(name);
         return repositories.summaries(name, Namespace.LIBRARY.equals(name));
+    }
+
+    /** Stored bytes (unique and shared), counts and the quota: for the namespace's admins and server admins. */
+    @GET
+    @Authorize(Rule.NAMESPACE_ADMIN)
+    @Path("{namespace}/usage")
+    public UsageViews.NamespaceUsage usage(@PathParam("namespace") String name) {
+        namespaces.require(name);
+        return UsageViews.NamespaceUsage.of(usage.namespace(name).orElseThrow());
+    }
+
+    /** The namespace's repositories with their usage, by name, {@code n} (at most 1000) after {@code last}. */
+    @GET
+    @Authorize(Rule.NAMESPACE_ADMIN)
+    @Path("{namespace}/repositories/usage")
+    public UsageViews.RepositoryUsagePage repositoryUsage(@PathParam("namespace") String name, @QueryParam("n") Integer n,
+                                                         @QueryParam("last") String last) {
+        namespaces.require(name);
+        if (n != null && (n < 1 || n > MAX_PAGE)) {
+            throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID, "n must be between 1 and " + MAX_PAGE, n);
+        }
+        Page<UsageStore.RepositoryUsage> page = usage.repositories(name, last, n == null ? MAX_PAGE : n);
+        List<UsageViews.RepositoryUsage> items = page.items().stream().map(UsageViews.RepositoryUsage::of).toList();
+        return new UsageViews.RepositoryUsagePage(items, page.more() ? items.getLast().name() : null);
+    }
+
+    /** Sets ({@code {"bytes": N}}) or removes ({@code {"bytes": null}}) the namespace's quota: server admins only. */
+    @PUT
+    @Authorize(Rule.SERVER_ADMIN)
+    @Path("{namespace}/quota")
+    public UsageViews.Quota setQuota(@PathParam("namespace") String name, UsageViews.Quota body) {
+        require(body);
+        if (body.bytes() != null && body.bytes() < 0) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, "bytes must be zero or more, or null for no quota", body.bytes());
+        }
+        return new UsageViews.Quota(namespaces.setQuota(name, body.bytes()).quotaBytes);
     }
 
     @DELETE

@@ -10,6 +10,8 @@ import io.cais.content.RepositoryName;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.cais.metadata.BlobLinkStore;
+import io.cais.metadata.QuotaExceededException;
+import io.cais.quota.Quotas;
 import io.cais.storage.BlobStore;
 import io.cais.upload.ContentRange;
 import io.cais.upload.UploadStatus;
@@ -52,6 +54,9 @@ public class UploadResource {
     @Inject
     BlobStore store;
 
+    @Inject
+    Quotas quotas;
+
     @POST
     @Authorize(Rule.REPOSITORY_UPLOAD)
     @Path("{name: .+}/blobs/uploads{slash: /?}")
@@ -69,7 +74,7 @@ public class UploadResource {
             Digest digest = Digest.parse(mountParam);
             // Mounting needs pull on the source: without it the mount silently becomes a plain upload.
             if (from != null && RepositoryName.isValid(from) && access.allows(from, Action.PULL)
-                    && links.mount(from, repository, digest)) {
+                    && mount(from, repository, digest)) {
                 return created(repository, digest);
             }
         }
@@ -81,6 +86,15 @@ public class UploadResource {
                 .header(RegistryHeaders.CHUNK_MIN_LENGTH, store.chunkMinLength())
                 .header(HttpHeaders.CONTENT_LENGTH, 0)
                 .build();
+    }
+
+    /** A mount adds the blob to the namespace's stored bytes unless it is there already: the quota applies. */
+    private boolean mount(String from, String repository, Digest digest) {
+        try {
+            return links.mount(from, repository, digest);
+        } catch (QuotaExceededException e) {
+            throw quotas.refusal(e);
+        }
     }
 
     @GET

@@ -3,6 +3,7 @@ package io.cais.metadata;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.postgresql.util.PSQLException;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -99,6 +100,11 @@ class Jdbc {
         } catch (SQLException e) {
             if (FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
                 throw new VanishedRowException(e);
+            }
+            if (QuotaExceededException.SQL_STATE.equals(e.getSQLState()) && e instanceof PSQLException refusal
+                    && refusal.getServerErrorMessage() != null) {
+                throw QuotaExceededException.fromTrigger(refusal.getServerErrorMessage().getMessage(),
+                        refusal.getServerErrorMessage().getDetail());
             }
             throw new IllegalStateException("metadata statement failed", e);
         }

@@ -32,6 +32,10 @@ public class Namespace extends PanacheEntityBase {
     @Column(name = "arch_aliases", nullable = false)
     public boolean archAliases;
 
+    /** The hard limit on the namespace's stored bytes (null: none); set by server admins only. */
+    @Column(name = "quota_bytes")
+    public Long quotaBytes;
+
     @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
     public OffsetDateTime createdAt;
 

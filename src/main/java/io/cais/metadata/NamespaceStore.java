@@ -26,6 +26,9 @@ public class NamespaceStore {
     @Inject
     AccessRows remembered;
 
+    @Inject
+    UsageStore usage;
+
     @Transactional
     public Optional<Namespace> find(String name) {
         return Namespace.<Namespace>find("name", name).firstResultOptional();
@@ -77,11 +80,20 @@ public class NamespaceStore {
         return namespace;
     }
 
+    /** Sets or (null) removes the namespace's quota on stored bytes; the namespace as it is then. */
+    @Transactional
+    public Namespace setQuota(String name, Long bytes) {
+        Namespace namespace = require(name);
+        namespace.quotaBytes = bytes;
+        return namespace;
+    }
+
     /** Deletes the namespace with its repositories, robots and memberships; blobs are left to garbage collection. */
     @Transactional
     public void delete(String name) {
         Namespace namespace = require(name);
         remembered.changedInThisTransaction();
+        usage.lockNamespaceContent(name);
         repositories.deleteAllIn(name);
         namespace.delete();
     }

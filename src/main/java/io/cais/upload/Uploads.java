@@ -6,9 +6,11 @@ import io.cais.content.HashingInputStream;
 import io.cais.content.ResumableDigest;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.QuotaExceededException;
 import io.cais.metadata.UploadSession;
 import io.cais.metadata.UploadStore;
 import io.cais.observability.TransferMetrics;
+import io.cais.quota.Quotas;
 import io.cais.storage.BlobStore;
 import io.cais.storage.UploadConflictException;
 import io.cais.storage.UploadLayout;
@@ -44,6 +46,9 @@ public class Uploads {
     @Inject
     TransferMetrics metrics;
 
+    @Inject
+    Quotas quotas;
+
     public UploadStatus start(String repository, DigestAlgorithm algorithm) {
         return new UploadStatus(repository, sessions.create(repository, algorithm.prefix()).id(), 0);
     }
@@ -55,7 +60,9 @@ public class Uploads {
     public UploadStatus append(String repository, UUID id, InputStream body, ContentRange range) {
         UploadSession session = load(repository, id);
         checkStart(repository, session, range);
+        admitOrAbandon(session, () -> quotas.admitUpload(repository, session.byteOffset() + (range == null ? 0 : range.length())));
         Progress progress = write(repository, session, body, range);
+        admitOrAbandon(session, () -> quotas.admitUpload(repository, progress.offset()));
         save(repository, session, progress);
         return new UploadStatus(repository, id, progress.offset());
     }
@@ -67,6 +74,7 @@ public class Uploads {
     public Digest complete(String repository, UUID id, Digest expected, InputStream lastChunk, ContentRange range) {
         UploadSession session = load(repository, id);
         checkStart(repository, session, range);
+        admitOrAbandon(session, () -> quotas.admitBlob(repository, expected, session.byteOffset() + (range == null ? 0 : range.length())));
         Progress progress = lastChunk == null ? resume(session) : write(repository, session, lastChunk, range);
         Digest actual = expected.algorithm() == progress.digest().algorithm()
                 ? progress.digest().current()
@@ -77,6 +85,7 @@ public class Uploads {
                     "provided digest did not match uploaded content",
                     Map.of("expected", expected.toString(), "actual", actual.toString()));
         }
+        admitOrAbandon(session, () -> quotas.admitBlob(repository, expected, progress.offset()));
         try {
             store.commit(id.toString(), progress.layout(), expected);
         } catch (UploadConflictException e) {
@@ -86,9 +95,28 @@ public class Uploads {
             revertQuietly(id, progress.before(), progress.appended());
             throw new UncheckedIOException(e);
         }
-        sessions.complete(session, expected, progress.offset());
+        try {
+            sessions.complete(session, expected, progress.offset());
+        } catch (QuotaExceededException e) {
+            // Another push used the room since the check above. The published object has no row: the sweep's.
+            abandon(session);
+            throw quotas.refusal(e);
+        }
         discardUploadQuietly(id);
         return expected;
+    }
+
+    /**
+     * A quota refusal ends the upload: its session and stored segments are deleted, so nothing of it stays (a later
+     * request for it is 404 BLOB_UPLOAD_UNKNOWN) and its bytes do not wait for the expiry.
+     */
+    private void admitOrAbandon(UploadSession session, Runnable check) {
+        try {
+            check.run();
+        } catch (RegistryException e) {
+            abandon(session);
+            throw e;
+        }
     }
 
     public void cancel(String repository, UUID id) {
