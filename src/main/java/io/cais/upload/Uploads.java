@@ -6,6 +6,7 @@ import io.cais.content.HashingInputStream;
 import io.cais.content.ResumableDigest;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.BlobBeingCollectedException;
 import io.cais.metadata.UploadSession;
 import io.cais.metadata.UploadStore;
 import io.cais.observability.TransferMetrics;
@@ -34,6 +35,9 @@ import java.util.UUID;
 public class Uploads {
 
     private static final Logger LOG = Logger.getLogger(Uploads.class);
+    /** How often, and how long apart, an upload waits for the garbage collector to finish deleting its digest. */
+    private static final int COLLECTION_WAITS = 50;
+    private static final long COLLECTION_WAIT_MILLIS = 200;
 
     @Inject
     BlobStore store;
@@ -86,9 +90,45 @@ public class Uploads {
             revertQuietly(id, progress.before(), progress.appended());
             throw new UncheckedIOException(e);
         }
-        sessions.complete(session, expected, progress.offset());
+        record(session, expected, progress);
         discardUploadQuietly(id);
         return expected;
+    }
+
+    /**
+     * Records the stored blob. While the garbage collector deletes this digest's object (it decided so before this
+     * upload's row could keep the blob), waits for it and stores the object again: the commit is a no-op when the
+     * object exists, and the upload's bytes are still there when the first commit was one.
+     */
+    private void record(UploadSession session, Digest digest, Progress progress) {
+        Runnable publish = () -> {
+            try {
+                store.commit(session.id().toString(), progress.layout(), digest);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        for (int attempt = 1; ; attempt++) {
+            try {
+                sessions.complete(session, digest, progress.offset(), publish);
+                return;
+            } catch (BlobBeingCollectedException e) {
+                if (attempt == COLLECTION_WAITS) {
+                    throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob is being garbage collected; retry",
+                            digest.toString()).withHeaders(Map.of("Retry-After", "1"));
+                }
+                sleep(COLLECTION_WAIT_MILLIS);
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the garbage collector");
+        }
     }
 
     public void cancel(String repository, UUID id) {
