@@ -53,8 +53,8 @@ INSERT INTO gc_totals (id) VALUES (1);
 -- A link protects its blob while a push that was under way when it was linked may still reference it.
 CREATE INDEX upload_session_repository_idx ON upload_session (repository_id);
 
--- Blob reviews: a link created or removed, a manifest's reference to a blob removed (also by cascade, when a
--- manifest, repository or namespace is deleted).
+-- Blob reviews: a link created, renewed (its blob uploaded again: BlobLinkStore.link) or removed, a manifest's
+-- reference to a blob removed (also by cascade, when a manifest, repository or namespace is deleted).
 CREATE FUNCTION gc_review_blob() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -66,7 +66,7 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER gc_link_changed AFTER INSERT OR DELETE ON repository_blob
+CREATE TRIGGER gc_link_changed AFTER INSERT OR DELETE OR UPDATE OF created_at ON repository_blob
     FOR EACH ROW EXECUTE FUNCTION gc_review_blob();
 CREATE TRIGGER gc_blob_reference_removed AFTER DELETE ON manifest_blob
     FOR EACH ROW EXECUTE FUNCTION gc_review_blob();

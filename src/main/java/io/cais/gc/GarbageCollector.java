@@ -30,6 +30,11 @@ public class GarbageCollector {
     private static final Duration MIN_RETRY = Duration.ofSeconds(1);
     /** ...and at most this late: a push that held a row has long finished by then. */
     private static final Duration MAX_RETRY = Duration.ofMinutes(5);
+    /**
+     * Objects deleted per transaction: an upload of one of these digests waits for the whole transaction (its store
+     * deletes included), so it stays well under the database's lock timeout even on a slow bucket.
+     */
+    private static final int OBJECT_BATCH = 20;
 
     /** What a run deleted (or, dry, would delete). {@code objects}/{@code bytes}: stored objects and their size. */
     public record Result(boolean dryRun, long manifests, long links, long blobs, long objects, long bytes, long failures) {
@@ -77,9 +82,9 @@ public class GarbageCollector {
                 List<Digest> failed = new ArrayList<>();
                 Collected objects;
                 do {
-                    objects = reviews.deleteObjects(config.batchSize(), this::deleteObject, failed);
+                    objects = reviews.deleteObjects(OBJECT_BATCH, this::deleteObject, failed);
                     round = round.plus(objects);
-                } while (objects.objects() == config.batchSize());
+                } while (objects.objects() == OBJECT_BATCH);
                 failures += failed.size();
                 total = total.plus(round);
             } while (round.deletedAnything());

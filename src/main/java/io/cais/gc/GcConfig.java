@@ -24,7 +24,7 @@ public interface GcConfig {
     @WithDefault("1m")
     String interval();
 
-    /** Reviews (or object deletions) per transaction: small, so that no push waits long for a collector's lock. */
+    /** Reviews per transaction: small, so that no push waits long for a collector's lock. */
     @WithDefault("100")
     int batchSize();
 }

@@ -64,8 +64,10 @@ public class BlobLinkStore {
         }
         publish.run();
         try {
-            jdbc.update("INSERT INTO repository_blob (repository_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    repositoryId, key);
+            // An existing link is renewed: the blob was just uploaded again, for a manifest that may follow, so its
+            // grace before garbage collection starts again (a review is enqueued for the new time).
+            jdbc.update("INSERT INTO repository_blob (repository_id, digest) VALUES (?, ?) ON CONFLICT (repository_id, digest) "
+                    + "DO UPDATE SET created_at = now()", repositoryId, key);
         } catch (VanishedRowException e) {
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "the repository was deleted during the upload", key);
         }

@@ -7,6 +7,7 @@ import io.cais.testing.Blobs;
 import io.cais.testing.GcImages;
 import io.cais.testing.Http;
 import io.cais.testing.PostgresTestResource;
+import io.cais.testing.PrometheusText;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -118,6 +119,7 @@ class GcApiTest {
         String repo = AdminApi.namespace("gc-status", "private") + "/app";
         byte[] lonely = Blobs.random(777);
         assertThat(GcImages.upload(base(), repo, lonely)).isEqualTo(201);
+        String metricsBefore = metrics();
         JsonNode before = JSON.readTree(Http.send("GET", base() + "/api/v1/gc", null).body());
         assertThat(before.get("blobReviewsDue").asLong()).as("due only after the 24 h delay").isZero();
         assertThat(before.get("reviewsPending").asLong()).isPositive();
@@ -129,8 +131,21 @@ class GcApiTest {
         assertThat(after.get("totals").get("bytes").asLong() - before.get("totals").get("bytes").asLong())
                 .isEqualTo(run.get("bytes").asLong());
         assertThat(after.get("lastRunAt").isNull()).isFalse();
+        String metricsAfter = metrics();
+        assertThat(PrometheusText.value(metricsAfter, "cais_gc_freed_bytes_total")
+                - PrometheusText.value(metricsBefore, "cais_gc_freed_bytes_total")).isEqualTo(run.get("bytes").asDouble());
+        assertThat(PrometheusText.value(metricsAfter, "cais_gc_objects_deleted_total")
+                - PrometheusText.value(metricsBefore, "cais_gc_objects_deleted_total")).isEqualTo(run.get("objects").asDouble());
+        assertThat(PrometheusText.value(metricsAfter, "cais_gc_blobs_deleted_total")
+                - PrometheusText.value(metricsBefore, "cais_gc_blobs_deleted_total")).isEqualTo(run.get("blobs").asDouble());
+        assertThat(PrometheusText.value(metricsAfter, "cais_gc_failures_total")).isZero();
+        assertThat(metricsAfter).contains("cais_gc_reviews_due");
         assertThat(stored(Set.of(Blobs.sha256(lonely)))).isEmpty();
         assertThat(Http.sendAs(null, "GET", base() + "/api/v1/gc", null).statusCode()).isEqualTo(401);
+    }
+
+    private static String metrics() throws Exception {
+        return new String(Http.send("GET", base() + "/q/metrics", null).body(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static JsonNode collect(boolean dryRun) throws Exception {
