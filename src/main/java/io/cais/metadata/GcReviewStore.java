@@ -181,6 +181,11 @@ public class GcReviewStore {
                         row.getLong(9), row.getLong(10), row.getLong(11)), seconds, seconds).orElseThrow();
     }
 
+    /** Whether the collector deleted this blob's row and may not have deleted its object yet. One indexed read. */
+    public boolean beingDeleted(Digest digest) {
+        return jdbc.first("SELECT 1 FROM gc_blob_deletion WHERE digest = ?", row -> true, digest.toString()).isPresent();
+    }
+
     /** Reviews due now (the gauge). */
     public long due(Duration delay) {
         double seconds = delay.toMillis() / 1000.0;

@@ -7,6 +7,7 @@ import io.cais.content.ResumableDigest;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.cais.metadata.BlobBeingCollectedException;
+import io.cais.metadata.GcReviewStore;
 import io.cais.metadata.UploadSession;
 import io.cais.metadata.UploadStore;
 import io.cais.observability.TransferMetrics;
@@ -48,6 +49,9 @@ public class Uploads {
     @Inject
     TransferMetrics metrics;
 
+    @Inject
+    GcReviewStore collections;
+
     public UploadStatus start(String repository, DigestAlgorithm algorithm) {
         return new UploadStatus(repository, sessions.create(repository, algorithm.prefix()).id(), 0);
     }
@@ -81,6 +85,8 @@ public class Uploads {
                     "provided digest did not match uploaded content",
                     Map.of("expected", expected.toString(), "actual", actual.toString()));
         }
+        // Not over an object the collector is deleting: that deletion could remove the object this commit makes.
+        awaitCollection(expected);
         try {
             store.commit(id.toString(), progress.layout(), expected);
         } catch (UploadConflictException e) {
@@ -96,38 +102,46 @@ public class Uploads {
     }
 
     /**
-     * Records the stored blob. While the garbage collector deletes this digest's object (it decided so before this
-     * upload's row could keep the blob), waits for it and stores the object again: the commit is a no-op when the
-     * object exists, and the upload's bytes are still there when the first commit was one.
+     * Records the stored blob. When the garbage collector decided to delete this digest after the commit above (which
+     * may then have been a no-op on the object being deleted), waits for the deletion to end and stores the object
+     * again: the upload's bytes are still there when the commit was a no-op.
      */
     private void record(UploadSession session, Digest digest, Progress progress) {
         Runnable publish = () -> {
             try {
                 store.commit(session.id().toString(), progress.layout(), digest);
+            } catch (UploadConflictException e) {
+                // Only after a collector crashed between deleting an object and recording it: our bytes went with it.
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+                        "the uploaded bytes were deleted by a garbage collection of the same blob; upload the blob again",
+                        digest.toString());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         };
-        for (int attempt = 1; ; attempt++) {
+        while (true) {
             try {
                 sessions.complete(session, digest, progress.offset(), publish);
                 return;
             } catch (BlobBeingCollectedException e) {
-                if (attempt == COLLECTION_WAITS) {
-                    throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob is being garbage collected; retry",
-                            digest.toString()).withHeaders(Map.of("Retry-After", "1"));
-                }
-                sleep(COLLECTION_WAIT_MILLIS);
+                awaitCollection(digest);
             }
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the garbage collector");
+    /** Waits while the garbage collector deletes the digest's object; 503 after about ten seconds. */
+    private void awaitCollection(Digest digest) {
+        for (int wait = 0; collections.beingDeleted(digest); wait++) {
+            if (wait == COLLECTION_WAITS) {
+                throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob is being garbage collected; retry",
+                        digest.toString()).withHeaders(Map.of("Retry-After", "1"));
+            }
+            try {
+                Thread.sleep(COLLECTION_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the garbage collector");
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.cais.gc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agroal.api.AgroalDataSource;
 import io.cais.testing.AdminApi;
 import io.cais.testing.Blobs;
 import io.cais.testing.GcImages;
@@ -11,6 +12,7 @@ import io.cais.testing.PrometheusText;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -144,6 +146,39 @@ class GcApiTest {
         assertThat(Http.sendAs(null, "GET", base() + "/api/v1/gc", null).statusCode()).isEqualTo(401);
     }
 
+    @Test
+    void anUploadOfADigestWhoseObjectIsBeingDeletedWaitsForTheDeletionThenStoresItsObject() throws Exception {
+        String repo = AdminApi.namespace("gc-upload", "private") + "/app";
+        byte[] blob = Blobs.random(1234);
+        String digest = Blobs.sha256(blob);
+        sql("INSERT INTO gc_blob_deletion (digest, size) VALUES (?, 1234)", digest); // a collector decided, not done yet
+
+        var upload = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return GcImages.upload(base(), repo, blob);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(1500);
+        assertThat(upload).as("waiting for the deletion").isNotDone();
+        assertThat(stored(Set.of(digest))).as("not committed over an object being deleted").isEmpty();
+        sql("DELETE FROM gc_blob_deletion WHERE digest = ?", digest); // the collector deleted the object, then this row
+
+        assertThat(upload.get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(201);
+        assertThat(Http.send("GET", base() + "/v2/" + repo + "/blobs/" + digest, null).body()).isEqualTo(blob);
+    }
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    private void sql(String statement, String digest) throws Exception {
+        try (var connection = dataSource.getConnection(); var prepared = connection.prepareStatement(statement)) {
+            prepared.setString(1, digest);
+            prepared.executeUpdate();
+        }
+    }
+
     private static String metrics() throws Exception {
         return new String(Http.send("GET", base() + "/q/metrics", null).body(), java.nio.charset.StandardCharsets.UTF_8);
     }
@@ -164,12 +199,16 @@ class GcApiTest {
     private static Set<String> stored(Set<String> digests) {
         Set<String> stored = new HashSet<>();
         for (String digest : digests) {
-            String hex = digest.substring("sha256:".length());
-            if (Files.exists(STORE.resolve("blobs/sha256/" + hex.substring(0, 2) + "/" + hex))) {
+            if (Files.exists(object(digest))) {
                 stored.add(digest);
             }
         }
         return stored;
+    }
+
+    private static Path object(String digest) {
+        String hex = digest.substring("sha256:".length());
+        return STORE.resolve("blobs/sha256/" + hex.substring(0, 2) + "/" + hex);
     }
 
     private static int status(String method, String path) throws Exception {
