@@ -83,7 +83,7 @@ push_loop() {
     while true; do
         head -c 65536 /dev/urandom > "$blob"
         digest=$(sha256_of "$blob")
-        curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H 'Expect:' ${AUTH_ARGS[@]+"${AUTH_ARGS[@]}"} \
+        curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H 'Expect:' -X POST ${AUTH_ARGS[@]+"${AUTH_ARGS[@]}"} \
             -H 'Content-Type: application/octet-stream' -T "$blob" --request-target "/v2/bench/pushes/blobs/uploads/?digest=$digest" \
             "$BASE/" >> "$out" || true
     done
