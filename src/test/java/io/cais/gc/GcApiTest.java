@@ -99,6 +99,27 @@ class GcApiTest {
     }
 
     @Test
+    void anIndexKeepsItsUntaggedChildrenUntilItIsDeleted() throws Exception {
+        String namespace = AdminApi.namespace("gc-index", "private");
+        AdminApi.asAdmin().body(Map.of("untaggedManifests", "delete")).patch("/api/v1/namespaces/" + namespace).then().statusCode(200);
+        String repo = namespace + "/app";
+        GcImages.Image child = GcImages.image(List.of(Blobs.random(1000)));
+        GcImages.Image index = GcImages.index(child);
+        assertThat(child.push(base(), repo, child.digest())).isEqualTo(201); // by digest: untagged
+        assertThat(index.push(base(), repo, "v1")).isEqualTo(201);
+
+        collect(false);
+        assertThat(status("GET", "/v2/" + repo + "/manifests/" + child.digest())).as("kept by its index").isEqualTo(200);
+        assertThat(stored(child.blobDigests())).hasSize(child.blobDigests().size());
+
+        assertThat(status("DELETE", "/v2/" + repo + "/manifests/v1")).as("the tag; the index is then untagged").isEqualTo(202);
+        collect(false);
+        assertThat(status("GET", "/v2/" + repo + "/manifests/" + index.digest())).isEqualTo(404);
+        assertThat(status("GET", "/v2/" + repo + "/manifests/" + child.digest())).isEqualTo(404);
+        assertThat(stored(child.blobDigests())).isEmpty();
+    }
+
+    @Test
     void aReferrerIsKeptWithItsSubjectAndCollectedOnceTheSubjectIsDeleted() throws Exception {
         String repo = AdminApi.namespace("gc-referrer", "private") + "/app";
         GcImages.Image subject = GcImages.image(List.of(Blobs.random(1000)));

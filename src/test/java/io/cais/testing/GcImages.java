@@ -15,6 +15,7 @@ import java.util.UUID;
 public final class GcImages {
 
     public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     private static final String CONFIG = "application/vnd.oci.image.config.v1+json";
     private static final String LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
 
@@ -72,14 +73,26 @@ public final class GcImages {
         return new Image(List.of(content), manifest);
     }
 
+    /** An image index (its own manifest, no blobs) listing the images. */
+    public static Image index(Image... images) {
+        StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_INDEX + "\",\"manifests\":[");
+        for (int i = 0; i < images.length; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"mediaType\":\"" + OCI_MANIFEST + "\",\"digest\":\"")
+                    .append(images[i].digest()).append("\",\"size\":").append(images[i].manifest().length)
+                    .append(",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}");
+        }
+        return new Image(List.of(), json.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     public static int upload(String base, String repository, byte[] blob) throws Exception {
         return Http.send("POST", base + "/v2/" + repository + "/blobs/uploads/?digest=" + Blobs.sha256(blob), blob,
                 "Content-Type", "application/octet-stream").statusCode();
     }
 
     public static int putManifest(String base, String repository, String reference, byte[] manifest) throws Exception {
+        String type = new String(manifest, StandardCharsets.UTF_8).contains(OCI_INDEX) ? OCI_INDEX : OCI_MANIFEST;
         return Http.send("PUT", base + "/v2/" + repository + "/manifests/" + reference, manifest,
-                "Content-Type", OCI_MANIFEST).statusCode();
+                "Content-Type", type).statusCode();
     }
 
     /** Runs the garbage collector through the admin API; its JSON answer. */
