@@ -40,6 +40,7 @@ import java.util.Set;
 public class NamespaceResource {
 
     private static final Set<String> VISIBILITIES = Set.of("private", "public");
+    private static final Set<String> UNTAGGED_MANIFESTS = Set.of("keep", "delete");
     private static final Set<String> ROLES = Set.of("reader", "writer", "admin");
     private static final int MAX_PAGE = 1000;
 
@@ -61,18 +62,23 @@ public class NamespaceResource {
     @Inject
     UsageStore usage;
 
-    public record NamespaceView(String name, String visibility, boolean archAliases, OffsetDateTime createdAt) {
+    public record NamespaceView(String name, String visibility, boolean archAliases, String untaggedManifests,
+                                OffsetDateTime createdAt) {
         static NamespaceView of(Namespace namespace) {
-            return new NamespaceView(namespace.name, namespace.visibility, namespace.archAliases, namespace.createdAt);
+            return new NamespaceView(namespace.name, namespace.visibility, namespace.archAliases, namespace.untaggedManifests,
+                    namespace.createdAt);
         }
     }
 
-    /** {@code archAliases}: serve {@code <name>-<arch>} pulls from the index of {@code <name>} (default false). */
-    public record NewNamespace(String name, String visibility, Boolean archAliases) {
+    /**
+     * {@code archAliases}: serve {@code <name>-<arch>} pulls from the index of {@code <name>} (default false).
+     * {@code untaggedManifests}: {@code keep} (default) or {@code delete} manifests nothing keeps (garbage collection).
+     */
+    public record NewNamespace(String name, String visibility, Boolean archAliases, String untaggedManifests) {
     }
 
     /** Only the settings present in the body change. */
-    public record NamespacePatch(String visibility, Boolean archAliases) {
+    public record NamespacePatch(String visibility, Boolean archAliases, String untaggedManifests) {
     }
 
     public record MemberRole(String role) {
@@ -84,7 +90,8 @@ public class NamespaceResource {
         require(body);
         String name = Namespaces.validName(body.name());
         Namespace namespace = namespaces.create(name, visibility(body.visibility() == null ? "private" : body.visibility()),
-                Boolean.TRUE.equals(body.archAliases()));
+                Boolean.TRUE.equals(body.archAliases()),
+                untaggedManifests(body.untaggedManifests() == null ? "keep" : body.untaggedManifests()));
         return Response.created(URI.create("/api/v1/namespaces/" + name)).entity(NamespaceView.of(namespace)).build();
     }
 
@@ -107,7 +114,7 @@ public class NamespaceResource {
     public NamespaceView update(@PathParam("namespace") String name, NamespacePatch body) {
         require(body);
         return NamespaceView.of(namespaces.update(name, body.visibility() == null ? null : visibility(body.visibility()),
-                body.archAliases()));
+                body.archAliases(), body.untaggedManifests() == null ? null : untaggedManifests(body.untaggedManifests())));
     }
 
     /** Deletes the namespace with its repositories, robots and memberships; blobs are left to garbage collection. */
@@ -213,6 +220,13 @@ public class NamespaceResource {
         if (body == null) {
             throw new RegistryException(ErrorCode.INVALID_REQUEST, "a JSON body is required");
         }
+    }
+
+    private static String untaggedManifests(String value) {
+        if (!UNTAGGED_MANIFESTS.contains(value)) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, "untaggedManifests must be keep or delete", value);
+        }
+        return value;
     }
 
     private static String visibility(String value) {

@@ -39,15 +39,37 @@ public class BlobLinkStore {
     /**
      * Records a stored blob and links it to the repository (both idempotent), in the caller's transaction. The
      * repository may have been deleted since the upload started: then the upload went with it.
+     *
+     * <p>Locking rule (against the garbage collector, {@link GcReviewStore}): the {@code blob} row is inserted or
+     * read {@code FOR KEY SHARE} first, so the collector cannot delete it until this transaction ends. The upload's
+     * object was stored before this transaction, possibly as a no-op because the object existed — and the collector
+     * may have deleted that object since. So, with the row held: when the collector is still deleting this digest's
+     * object ({@code gc_blob_deletion}), the upload waits for it ({@link BlobBeingCollectedException}, the caller
+     * retries); then {@code publish} stores the object again if it is missing. No blob row is ever committed while its
+     * object is missing.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void link(long repositoryId, Digest digest, long size) {
-        jdbc.update("INSERT INTO blob (digest, size) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING", digest.toString(), size);
+    public void link(long repositoryId, Digest digest, long size, Runnable publish) {
+        String key = digest.toString();
+        boolean held = false;
+        // A row the collector deletes between the insert's conflict and the read is inserted again.
+        while (!held) {
+            jdbc.update("INSERT INTO blob (digest, size) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING", key, size);
+            held = jdbc.first("SELECT digest FROM blob WHERE digest = ? FOR KEY SHARE", row -> true, key).isPresent();
+        }
+        // Waits while a collector deletes the object (it holds the row FOR UPDATE); a row nobody holds means a
+        // deletion decided but not done.
+        if (jdbc.first("SELECT digest FROM gc_blob_deletion WHERE digest = ? FOR KEY SHARE", row -> true, key).isPresent()) {
+            throw new BlobBeingCollectedException(key);
+        }
+        publish.run();
         try {
-            jdbc.update("INSERT INTO repository_blob (repository_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    repositoryId, digest.toString());
+            // An existing link is renewed: the blob was just uploaded again, for a manifest that may follow, so its
+            // grace before garbage collection starts again (a review is enqueued for the new time).
+            jdbc.update("INSERT INTO repository_blob (repository_id, digest) VALUES (?, ?) ON CONFLICT (repository_id, digest) "
+                    + "DO UPDATE SET created_at = now()", repositoryId, key);
         } catch (VanishedRowException e) {
-            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "the repository was deleted during the upload", digest.toString());
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "the repository was deleted during the upload", key);
         }
     }
 

@@ -36,6 +36,13 @@ public class Namespace extends PanacheEntityBase {
     @Column(name = "quota_bytes")
     public Long quotaBytes;
 
+    /**
+     * {@code keep} (default) or {@code delete}: whether the garbage collector deletes manifests that no tag, no index
+     * and no subject keeps, once their review is due.
+     */
+    @Column(name = "untagged_manifests", nullable = false)
+    public String untaggedManifests = "keep";
+
     @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
     public OffsetDateTime createdAt;
 

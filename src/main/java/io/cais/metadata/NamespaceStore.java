@@ -43,7 +43,7 @@ public class NamespaceStore {
 
     /** Creates the namespace; 409 when the name is taken. */
     @Transactional
-    public Namespace create(String name, String visibility, boolean archAliases) {
+    public Namespace create(String name, String visibility, boolean archAliases, String untaggedManifests) {
         if (Namespace.count("name", name) > 0) {
             throw new RegistryException(ErrorCode.CONFLICT, "namespace '" + name + "' already exists", name);
         }
@@ -52,6 +52,7 @@ public class NamespaceStore {
         namespace.name = name;
         namespace.visibility = visibility;
         namespace.archAliases = archAliases;
+        namespace.untaggedManifests = untaggedManifests;
         namespace.persistAndFlush();
         Panache.getEntityManager().refresh(namespace);
         return namespace;
@@ -68,7 +69,7 @@ public class NamespaceStore {
 
     /** Changes the settings given (null: unchanged); the namespace as it is then. */
     @Transactional
-    public Namespace update(String name, String visibility, Boolean archAliases) {
+    public Namespace update(String name, String visibility, Boolean archAliases, String untaggedManifests) {
         Namespace namespace = require(name);
         remembered.changedInThisTransaction();
         if (visibility != null) {
@@ -76,6 +77,9 @@ public class NamespaceStore {
         }
         if (archAliases != null) {
             namespace.archAliases = archAliases;
+        }
+        if (untaggedManifests != null) {
+            namespace.untaggedManifests = untaggedManifests;
         }
         return namespace;
     }

@@ -57,10 +57,14 @@ public class UploadStore {
                 + "WHERE id = ? AND byte_offset = ?", offset, hashState, storageLayout, id, from) == 1;
     }
 
-    /** The upload's blob is stored: records and links it, and ends the session, in one transaction. */
+    /**
+     * The upload's blob is stored: records and links it, and ends the session, in one transaction. {@code publish}
+     * stores the object again when it is missing (see {@link BlobLinkStore#link});
+     * {@link BlobBeingCollectedException} when the garbage collector is deleting that digest's object: try again.
+     */
     @Transactional
-    public void complete(UploadSession session, Digest digest, long size) {
-        links.link(session.repositoryId(), digest, size);
+    public void complete(UploadSession session, Digest digest, long size, Runnable publish) {
+        links.link(session.repositoryId(), digest, size, publish);
         delete(session.id());
     }
 

@@ -37,6 +37,12 @@ public interface BlobStore {
     void commit(String uploadId, UploadLayout layout, Digest digest) throws IOException;
 
     /**
+     * Deletes the stored blob (the garbage collector, after the database no longer records it). Idempotent: deleting
+     * a blob that is not stored is no error.
+     */
+    void delete(Digest digest) throws IOException;
+
+    /**
      * Takes back an append whose result will not be recorded (a lost race, a chunk of the wrong length): the
      * upload's storage is as {@code before} describes it again.
      */

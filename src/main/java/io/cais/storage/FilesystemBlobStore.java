@@ -195,6 +195,11 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
+    public void delete(Digest digest) throws IOException {
+        Files.deleteIfExists(blobPath(digest));
+    }
+
+    @Override
     public void discard(String uploadId, List<UploadLayout.Segment> segments) throws IOException {
         for (UploadLayout.Segment segment : segments) {
             Files.deleteIfExists(segmentPath(uploadId, segment.name()));

@@ -13,6 +13,7 @@ import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
 import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
 import io.minio.RemoveObjectsArgs;
 import io.minio.Result;
 import io.minio.SourceObject;
@@ -210,6 +211,15 @@ public final class S3BlobStore implements BlobStore {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    @Override
+    public void delete(Digest digest) throws IOException {
+        try {
+            await(client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(BlobKeys.blob(digest)).build()));
+        } catch (NotFound e) {
+            // already gone: deleting is idempotent
         }
     }
 

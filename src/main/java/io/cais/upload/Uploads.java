@@ -6,6 +6,8 @@ import io.cais.content.HashingInputStream;
 import io.cais.content.ResumableDigest;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.BlobBeingCollectedException;
+import io.cais.metadata.GcReviewStore;
 import io.cais.metadata.QuotaExceededException;
 import io.cais.metadata.UploadSession;
 import io.cais.metadata.UploadStore;
@@ -36,6 +38,9 @@ import java.util.UUID;
 public class Uploads {
 
     private static final Logger LOG = Logger.getLogger(Uploads.class);
+    /** How often, and how long apart, an upload waits for the garbage collector to finish deleting its digest. */
+    private static final int COLLECTION_WAITS = 50;
+    private static final long COLLECTION_WAIT_MILLIS = 200;
 
     @Inject
     BlobStore store;
@@ -48,6 +53,9 @@ public class Uploads {
 
     @Inject
     Quotas quotas;
+
+    @Inject
+    GcReviewStore collections;
 
     public UploadStatus start(String repository, DigestAlgorithm algorithm) {
         return new UploadStatus(repository, sessions.create(repository, algorithm.prefix()).id(), 0);
@@ -86,6 +94,8 @@ public class Uploads {
                     Map.of("expected", expected.toString(), "actual", actual.toString()));
         }
         admitOrAbandon(session, () -> quotas.admitBlob(repository, expected, progress.offset()));
+        // Not over an object the collector is deleting: that deletion could remove the object this commit makes.
+        awaitCollection(expected);
         try {
             store.commit(id.toString(), progress.layout(), expected);
         } catch (UploadConflictException e) {
@@ -96,7 +106,7 @@ public class Uploads {
             throw new UncheckedIOException(e);
         }
         try {
-            sessions.complete(session, expected, progress.offset());
+            record(session, expected, progress);
         } catch (QuotaExceededException e) {
             // Another push used the room since the check above. The published object has no row: the sweep's.
             abandon(session);
@@ -116,6 +126,50 @@ public class Uploads {
         } catch (RegistryException e) {
             abandon(session);
             throw e;
+        }
+    }
+
+    /**
+     * Records the stored blob. When the garbage collector decided to delete this digest after the commit above (which
+     * may then have been a no-op on the object being deleted), waits for the deletion to end and stores the object
+     * again: the upload's bytes are still there when the commit was a no-op.
+     */
+    private void record(UploadSession session, Digest digest, Progress progress) {
+        Runnable publish = () -> {
+            try {
+                store.commit(session.id().toString(), progress.layout(), digest);
+            } catch (UploadConflictException e) {
+                // Only after a collector crashed between deleting an object and recording it: our bytes went with it.
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+                        "the uploaded bytes were deleted by a garbage collection of the same blob; upload the blob again",
+                        digest.toString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        while (true) {
+            try {
+                sessions.complete(session, digest, progress.offset(), publish);
+                return;
+            } catch (BlobBeingCollectedException e) {
+                awaitCollection(digest);
+            }
+        }
+    }
+
+    /** Waits while the garbage collector deletes the digest's object; 503 after about ten seconds. */
+    private void awaitCollection(Digest digest) {
+        for (int wait = 0; collections.beingDeleted(digest); wait++) {
+            if (wait == COLLECTION_WAITS) {
+                throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob is being garbage collected; retry",
+                        digest.toString()).withHeaders(Map.of("Retry-After", "1"));
+            }
+            try {
+                Thread.sleep(COLLECTION_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the garbage collector");
+            }
         }
     }
 

@@ -13,6 +13,8 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,6 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LockingRulesTest {
 
     private static final int ROUNDS = 15;
+    private static final Path STORE = Path.of("target/test-data/blobs");
     /** More rounds while no push has won yet: on a loaded machine the deleters may win every early round. */
     private static final int MAX_ROUNDS = 60;
     private static final int PUSHERS = 4;
@@ -138,6 +141,60 @@ class LockingRulesTest {
         assertThat(count("SELECT xmin::text::bigint FROM repository WHERE name = ?", repo)).isEqualTo(before);
     }
 
+    @Test
+    void anUploadRacingTheCollectionOfItsBlobNeverRecordsTheBlobWithoutItsObject() throws Exception {
+        String repo = Blobs.repository("lock-gc-upload");
+        byte[] blob = Blobs.random(2048);
+        String digest = Blobs.sha256(blob);
+        Set<String> outcomes = ConcurrentHashMap.newKeySet();
+        for (int round = 0; round < ROUNDS || outcomes.size() < 2 && round < MAX_ROUNDS; round++) {
+            push(repo, blob); // linked, referenced by nothing: the collector deletes it unless an upload keeps it
+            race(pusher -> request().contentType("application/octet-stream").body(blob)
+                            .post("/v2/" + repo + "/blobs/uploads/?digest=" + digest), Set.of(201),
+                    collector -> collect(), Set.of(200), deleterDelay(round));
+            outcomes.add(request().head("/v2/" + repo + "/blobs/" + digest).statusCode() == 200 ? "kept" : "collected");
+            assertStoredAsRecorded(digest, blob);
+        }
+        assertThat(outcomes).as("rounds in which an upload or the collector came last").isNotEmpty();
+    }
+
+    @Test
+    void aManifestPushRacingTheCollectionOfItsLayerNeverLeavesTheManifestWithoutItsBlob() throws Exception {
+        String repo = Blobs.repository("lock-gc-manifest");
+        byte[] configBytes = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+        Map<String, String> pushedManifests = new ConcurrentHashMap<>(); // manifest digest -> its layer
+        Map<String, byte[]> layers = new ConcurrentHashMap<>();
+        for (int round = 0; round < ROUNDS || pushedManifests.isEmpty() && round < MAX_ROUNDS; round++) {
+            String config = push(repo, configBytes);
+            byte[] layerBytes = Blobs.random(64);
+            String layer = push(repo, layerBytes);
+            layers.put(layer, layerBytes);
+            int r = round;
+            race(pusher -> {
+                byte[] manifest = image(config, layer, "gc round " + r + " pusher " + pusher);
+                Response response = putManifest(repo, "t" + pusher, MediaTypes.OCI_MANIFEST, manifest);
+                if (response.statusCode() == 201) {
+                    pushedManifests.put(Blobs.sha256(manifest), layer);
+                }
+                return response;
+            }, Set.of(201, 400), collector -> collect(), Set.of(200), deleterDelay(round));
+        }
+
+        assertThat(pushedManifests).isNotEmpty();
+        collect().then().statusCode(200);
+        for (int pusher = 0; pusher < PUSHERS; pusher++) {
+            Response tagged = request().header("Accept", MediaTypes.OCI_MANIFEST).get("/v2/" + repo + "/manifests/t" + pusher);
+            if (tagged.statusCode() == 200) {
+                String layer = pushedManifests.get(Blobs.sha256(tagged.asByteArray()));
+                assertThat(request().get("/v2/" + repo + "/blobs/" + layer).asByteArray()).isEqualTo(layers.get(layer));
+            }
+        }
+        assertThat(count("SELECT count(*) FROM manifest m JOIN repository r ON r.id = m.repository_id "
+                + "JOIN manifest_blob mb ON mb.manifest_id = m.id WHERE r.name = ? AND NOT EXISTS "
+                + "(SELECT 1 FROM repository_blob rb WHERE rb.repository_id = m.repository_id AND rb.digest = mb.digest)", repo))
+                .as("references to blobs the repository no longer links").isZero();
+    }
+
     // ---- racing -------------------------------------------------------------------------------------------
 
     private interface Request {
@@ -201,6 +258,19 @@ class LockingRulesTest {
         request().contentType("application/octet-stream").body(blob)
                 .post("/v2/" + repo + "/blobs/uploads/?digest=" + digest).then().statusCode(201);
         return digest;
+    }
+
+    private static Response collect() {
+        return request().contentType("application/json").body("{\"ignoreDelay\":true}").post("/api/v1/gc");
+    }
+
+    /** A recorded blob has its object, with its bytes; a blob no longer recorded may have its object or not. */
+    private void assertStoredAsRecorded(String digest, byte[] bytes) throws Exception {
+        Path object = STORE.resolve("blobs/sha256/" + digest.substring(7, 9) + "/" + digest.substring(7));
+        if (count("SELECT count(*) FROM blob WHERE digest = ?", digest) > 0) {
+            assertThat(object).as("the object of a recorded blob").exists();
+            assertThat(Files.readAllBytes(object)).isEqualTo(bytes);
+        }
     }
 
     private static Response putManifest(String repo, String reference, String mediaType, byte[] body) {

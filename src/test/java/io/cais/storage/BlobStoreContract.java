@@ -90,6 +90,16 @@ abstract class BlobStoreContract {
     }
 
     @Test
+    void aDeletedBlobIsGoneAndDeletingItAgainIsNoError() throws IOException {
+        byte[] content = Blobs.random(300);
+        Digest digest = commit(content);
+        store().delete(digest);
+        assertThat(storedSize(digest)).isEmpty();
+        store().delete(digest);
+        assertThat(storedSize(commit(content))).as("stored again after its deletion").hasValue(300);
+    }
+
+    @Test
     void theEmptyBlobCanBeCommitted() throws IOException {
         Digest digest = commit(new byte[0]);
         assertThat(storedSize(digest)).hasValue(0);
