@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 /**
  * Upload sessions. No transaction is held while bytes stream: each chunk ends with one conditional update
@@ -42,42 +43,73 @@ public class UploadStore {
 
     public Optional<UploadSession> find(String repository, UUID id) {
         return jdbc.first("SELECT u.id, u.repository_id, u.byte_offset, u.hash_algorithm, u.hash_state, u.storage_layout "
-                        + "FROM upload_session u JOIN repository r ON r.id = u.repository_id WHERE u.id = ? AND r.name = ?",
+                        + "FROM upload_session u JOIN repository r ON r.id = u.repository_id "
+                        + "WHERE u.id = ? AND r.name = ? AND u.expired_at IS NULL",
                 row -> new UploadSession(row.getObject(1, UUID.class), row.getLong(2), row.getLong(3), row.getString(4),
                         row.getBytes(5), row.getString(6)), id, repository);
     }
 
     /**
      * Records a chunk: the new offset, digest state and layout, only if the session is still where the chunk
-     * started ({@code from}). False when another request moved it on (or deleted it) first.
+     * started ({@code from}) and is not being deleted. False when another request moved it on (or expired or
+     * deleted it) first.
      */
     @Transactional
     public boolean advance(UUID id, long from, long offset, byte[] hashState, String storageLayout) {
         return jdbc.update("UPDATE upload_session SET byte_offset = ?, hash_state = ?, storage_layout = ?, updated_at = now() "
-                + "WHERE id = ? AND byte_offset = ?", offset, hashState, storageLayout, id, from) == 1;
-    }
-
-    /** The upload's blob is stored: records and links it, and ends the session, in one transaction. */
-    @Transactional
-    public void complete(UploadSession session, Digest digest, long size) {
-        links.link(session.repositoryId(), digest, size);
-        delete(session.id());
-    }
-
-    @Transactional
-    public void delete(UUID id) {
-        jdbc.update("DELETE FROM upload_session WHERE id = ?", id);
+                + "WHERE id = ? AND byte_offset = ? AND expired_at IS NULL", offset, hashState, storageLayout, id, from) == 1;
     }
 
     /**
-     * Deletes up to {@code batch} sessions idle for longer than {@code expiry} and returns their ids. {@code FOR UPDATE
-     * SKIP LOCKED} hands each one to exactly one of the replicas doing this at the same time.
+     * The upload's blob is stored: records and links it, and ends the session, in one transaction. {@code stored} is
+     * asked, inside that transaction and under a shared lock on the digest, whether the blob's object is still in
+     * the store: the sweep deletes an object without a {@code blob} row only under the exclusive lock
+     * ({@link SweepStore#removeIfUnrecorded}), so a commit that found an old stray object and kept it cannot have it
+     * swept away before its row is visible. When it is gone, nothing is written and {@link ObjectVanished} is thrown:
+     * the caller publishes the blob again (the upload's segments are still there) and retries.
      */
     @Transactional
-    public List<String> deleteExpired(Duration expiry, int batch) {
-        return jdbc.list("DELETE FROM upload_session WHERE id IN (SELECT id FROM upload_session "
-                        + "WHERE updated_at < now() - make_interval(secs => ?) ORDER BY updated_at LIMIT ? "
-                        + "FOR UPDATE SKIP LOCKED) RETURNING id",
+    public void complete(UploadSession session, Digest digest, long size, BooleanSupplier stored) {
+        AdvisoryLocks.shareDigest(jdbc, digest);
+        if (!stored.getAsBoolean()) {
+            throw new ObjectVanished(digest);
+        }
+        links.link(session.repositoryId(), digest, size);
+        jdbc.update("DELETE FROM upload_session WHERE id = ?", session.id());
+    }
+
+    /** The blob's object disappeared between the store's commit and the database's (swept as a stray). */
+    public static final class ObjectVanished extends RuntimeException {
+        ObjectVanished(Digest digest) {
+            super("the stored object of " + digest + " was removed before its row was written", null, false, false);
+        }
+    }
+
+    /**
+     * Marks a session as being deleted: from this commit on, no request finds it ({@link #find}) and no chunk is
+     * recorded in it ({@link #advance}), so its stored segments can be deleted before the row ({@link #deleteExpired}).
+     */
+    @Transactional
+    public void expire(UUID id) {
+        jdbc.update("UPDATE upload_session SET expired_at = now() WHERE id = ? AND expired_at IS NULL", id);
+    }
+
+    /**
+     * Marks up to {@code batch} sessions idle for longer than {@code expiry} as being deleted (as {@link #expire}) and
+     * returns their ids. {@code FOR UPDATE SKIP LOCKED} keeps replicas doing this at the same time apart; a session
+     * marked before whose row is still there (its segments could not be deleted) is marked and returned again.
+     */
+    @Transactional
+    public List<String> expireIdle(Duration expiry, int batch) {
+        return jdbc.list("UPDATE upload_session SET expired_at = coalesce(expired_at, now()) WHERE id IN ("
+                        + "SELECT id FROM upload_session WHERE updated_at < now() - make_interval(secs => ?) "
+                        + "ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id",
                 row -> row.getString(1), expiry.toMillis() / 1000.0, batch);
+    }
+
+    /** Deletes the row of a session marked by {@link #expire} or {@link #expireIdle}, once its segments are gone. */
+    @Transactional
+    public void deleteExpired(UUID id) {
+        jdbc.update("DELETE FROM upload_session WHERE id = ? AND expired_at IS NOT NULL", id);
     }
 }

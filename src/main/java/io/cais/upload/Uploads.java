@@ -10,8 +10,11 @@ import io.cais.metadata.UploadSession;
 import io.cais.metadata.UploadStore;
 import io.cais.observability.TransferMetrics;
 import io.cais.storage.BlobStore;
+import io.cais.storage.StoreBusyException;
 import io.cais.storage.UploadConflictException;
+import io.cais.storage.UploadDamagedException;
 import io.cais.storage.UploadLayout;
+import io.cais.storage.UploadTooLargeException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -21,6 +24,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -77,18 +81,54 @@ public class Uploads {
                     "provided digest did not match uploaded content",
                     Map.of("expected", expected.toString(), "actual", actual.toString()));
         }
+        publish(repository, session, range, progress, expected);
         try {
-            store.commit(id.toString(), progress.layout(), expected);
-        } catch (UploadConflictException e) {
-            revertQuietly(id, progress.before(), progress.appended());
-            throw conflict(repository, session, range);
-        } catch (IOException e) {
-            revertQuietly(id, progress.before(), progress.appended());
-            throw new UncheckedIOException(e);
+            sessions.complete(session, expected, progress.offset(), () -> stored(expected));
+        } catch (UploadStore.ObjectVanished e) {
+            // The sweep removed a stray copy of this blob that the commit kept: publish ours after all. The sweep
+            // now sees the object as new (grace delay), and on FS the commit did not move our file, as it kept
+            // the stray one.
+            publish(repository, session, range, progress, expected);
+            sessions.complete(session, expected, progress.offset(), () -> stored(expected));
         }
-        sessions.complete(session, expected, progress.offset());
         discardUploadQuietly(id);
         return expected;
+    }
+
+    private void publish(String repository, UploadSession session, ContentRange range, Progress progress, Digest digest) {
+        try {
+            store.commit(session.id().toString(), progress.layout(), digest);
+        } catch (UploadConflictException e) {
+            revertQuietly(session.id(), progress.before(), progress.appended());
+            throw conflict(repository, session, range);
+        } catch (IOException e) {
+            revertQuietly(session.id(), progress.before(), progress.appended());
+            throw refusal(e).orElseThrow(() -> new UncheckedIOException(e));
+        }
+    }
+
+    private boolean stored(Digest digest) {
+        try {
+            return store.storedSize(digest).isPresent();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The store's refusals a client can act on, as their OCI errors; empty for a failure of the store itself. */
+    private static Optional<RegistryException> refusal(IOException e) {
+        return switch (e) {
+            case UploadDamagedException damaged -> Optional.of(new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+                    "the stored upload is shorter than its recorded length; start a new upload",
+                    Map.of("recorded", damaged.recorded(), "stored", damaged.stored())));
+            case UploadTooLargeException tooLarge -> Optional.of(new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+                    "the blob would exceed the largest size the blob store can keep; nothing of this chunk was kept",
+                    Map.of("maxBytes", tooLarge.maxBytes(), "reason", tooLarge.getMessage())));
+            case StoreBusyException busy -> Optional.of(new RegistryException(ErrorCode.TOOMANYREQUESTS,
+                    busy.getMessage(), Map.of("retryAfterSeconds", busy.retryAfterSeconds()))
+                    .withHeaders(Map.of("Retry-After", Integer.toString(busy.retryAfterSeconds()))));
+            default -> Optional.empty();
+        };
     }
 
     public void cancel(String repository, UUID id) {
@@ -141,7 +181,7 @@ public class Uploads {
         } catch (UploadConflictException e) {
             throw conflict(repository, session, range);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw refusal(e).orElseThrow(() -> new UncheckedIOException(e));
         }
         metrics.pushed(appended.bytes());
         if (range != null && appended.bytes() != range.length()) {
@@ -186,17 +226,26 @@ public class Uploads {
         }
     }
 
+    /**
+     * Deletes the upload: marked first (no request finds it or records a chunk in it from then on), then its
+     * segments, then its row, so the row never outlives what it could find. If the segments cannot be deleted,
+     * the marked row stays and the janitor deletes both later.
+     */
     private void abandon(UploadSession session) {
-        sessions.delete(session.id());
-        discardUploadQuietly(session.id());
+        sessions.expire(session.id());
+        if (discardUploadQuietly(session.id())) {
+            sessions.deleteExpired(session.id());
+        }
     }
 
-    private void discardUploadQuietly(UUID id) {
+    private boolean discardUploadQuietly(UUID id) {
         try {
             store.discardUpload(id.toString());
+            return true;
         } catch (IOException | RuntimeException e) {
-            // The row is gone; the stale-upload cleanup will not see these files, but nothing references them.
+            // After a completion the row is gone: the sweep deletes these segments once they are older than its grace delay.
             LOG.warnf(e, "could not delete the stored segments of upload %s", id);
+            return false;
         }
     }
 
