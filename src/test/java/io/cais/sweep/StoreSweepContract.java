@@ -67,13 +67,13 @@ abstract class StoreSweepContract {
 
     @Test
     void aBlobStoredWithoutItsRowIsRemovedAndRecordedBlobsAreUntouched() throws Exception {
-        byte[] stray = Blobs.random(1000);
-        String strayDigest = Blobs.sha256(stray);
-        storeWithoutRow(strayDigest, stray);
         String repo = Blobs.repository("sweep");
         byte[] recorded = Blobs.random(2000);
         String recordedDigest = push(repo, recorded);
         makeBlobOld(recordedDigest);
+        byte[] stray = Blobs.random(1000);
+        String strayDigest = Blobs.sha256(stray);
+        storeWithoutRow(strayDigest, stray);
 
         JsonPath dryRun = sweep(true);
         assertThat(dryRun.getList("strayBlobs.items", String.class)).contains(strayDigest).doesNotContain(recordedDigest);
