@@ -244,8 +244,9 @@ public final class S3BlobStore implements BlobStore {
         Part[] parts = new Part[layout.segments().size()];
         Semaphore inFlight = new Semaphore(commitCopyConcurrency);
         List<CompletableFuture<Void>> copies = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
         try {
-            for (int i = 0; i < parts.length; i++) {
+            for (int i = 0; i < parts.length && !failed.get(); i++) {
                 String source = "/" + bucket + "/" + segmentKey(uploadId, layout.segments().get(i).name());
                 Http.Headers headers = new Http.Headers();
                 headers.put("x-amz-copy-source", URLEncoder.encode(source, StandardCharsets.UTF_8).replace("%2F", "/"));
@@ -254,10 +255,12 @@ public final class S3BlobStore implements BlobStore {
                 // The SDK's builder for copy parts is unusable in 9.0.4; its public constructor works.
                 copies.add(client.uploadPartCopy(new UploadPartCopyArgs(target, multipartId, i + 1, headers))
                         .thenAccept(response -> parts[index] = response.part())
-                        .whenComplete((done, failure) -> inFlight.release()));
-                if (copies.stream().anyMatch(CompletableFuture::isCompletedExceptionally)) {
-                    break; // a copy failed: start no more, the commit is aborted below
-                }
+                        .whenComplete((done, failure) -> {
+                            if (failure != null) {
+                                failed.set(true); // start no more copies: the commit is aborted
+                            }
+                            inFlight.release();
+                        }));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
