@@ -126,6 +126,27 @@ class S3BlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void aCommitCopyingPartsTwoAtATimeJoinsThemAllInOrder() throws IOException {
+        S3BlobStore twoCopies = new S3BlobStore(client(), new Settings(bucket) {
+            @Override
+            public int commitCopyConcurrency() {
+                return 2;
+            }
+        });
+        byte[] content = Blobs.random(5 * PART_SIZE + 7);
+        String upload = UUID.randomUUID().toString();
+        UploadLayout layout = twoCopies.append(upload, UploadLayout.empty(), new ByteArrayInputStream(content)).layout();
+        assertThat(layout.segments()).hasSize(6);
+        Digest digest = Digest.parse(Blobs.sha256(content));
+
+        twoCopies.commit(upload, layout, digest);
+
+        try (InputStream in = ((BlobContent.Stream) twoCopies.read(digest, 0, content.length)).stream()) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+    }
+
+    @Test
     void openMultipartUploadsAreListedAndCanBeAborted() throws Exception {
         MinioAsyncClient client = client();
         String key = "blobs/sha256/ab/" + "ab".repeat(32);
