@@ -75,6 +75,60 @@ class Jdbc {
         });
     }
 
+    /**
+     * Takes the session-level advisory lock {@code (classId, key)} if no other connection holds it, on a connection
+     * kept until the returned handle is closed (which unlocks it). Empty when someone else holds it.
+     */
+    Optional<AutoCloseable> trySessionLock(int classId, int key) {
+        Connection connection = null;
+        try {
+            connection = dataSource.getConnection();
+            try (PreparedStatement statement = connection.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
+                statement.setInt(1, classId);
+                statement.setInt(2, key);
+                try (ResultSet result = statement.executeQuery()) {
+                    if (result.next() && result.getBoolean(1)) {
+                        Connection held = connection;
+                        connection = null;
+                        return Optional.of(() -> unlock(held, classId, key));
+                    }
+                }
+            }
+            return Optional.empty();
+        } catch (SQLException e) {
+            throw new IllegalStateException("metadata statement failed", e);
+        } finally {
+            closeQuietly(connection);
+        }
+    }
+
+    private static void unlock(Connection connection, int classId, int key) {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT pg_advisory_unlock(?, ?)")) {
+            statement.setInt(1, classId);
+            statement.setInt(2, key);
+            statement.execute();
+        } catch (SQLException e) {
+            // A session lock must not go back to the pool held: drop the connection instead.
+            try {
+                connection.abort(Runnable::run);
+            } catch (SQLException ignored) {
+                // already broken
+            }
+        } finally {
+            closeQuietly(connection);
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // nothing left to release
+            }
+        }
+    }
+
     private <T> T run(String sql, Object[] parameters, Execution<T> execution) {
         return run(sql, statement -> {
             bind(statement, parameters);

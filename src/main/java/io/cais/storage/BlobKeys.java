@@ -2,6 +2,7 @@ package io.cais.storage;
 
 import io.cais.content.Digest;
 
+import java.util.Optional;
 import java.util.UUID;
 
 /** Storage key layout shared by both stores: content-addressed blobs, per-upload segment folders. */
@@ -13,6 +14,15 @@ final class BlobKeys {
     /** {@code blobs/sha256/ab/abcdef…}: two-character fan-out keeps directories and listings small. */
     static String blob(Digest digest) {
         return "blobs/" + digest.algorithm().prefix() + "/" + digest.hex().substring(0, 2) + "/" + digest.hex();
+    }
+
+    /** The digest a blob key's parts name ({@code sha256}, {@code abcdef…}); empty for anything else under the prefix. */
+    static Optional<Digest> digestOf(String algorithm, String hex) {
+        try {
+            return Optional.of(Digest.parse(algorithm + ":" + hex));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     static String uploadFolder(String uploadId) {

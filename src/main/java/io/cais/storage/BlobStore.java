@@ -5,8 +5,11 @@ import io.cais.content.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * Content-addressed blob storage ({@code blobs/sha256/ab/abcdef…}) plus the segments of uploads in progress.
@@ -37,8 +40,9 @@ public interface BlobStore {
     void commit(String uploadId, UploadLayout layout, Digest digest) throws IOException;
 
     /**
-     * Deletes the stored blob (the garbage collector, after the database no longer records it). Idempotent: deleting
-     * a blob that is not stored is no error.
+     * Deletes the stored blob once the database no longer records it: the garbage collector's deleted blobs, and the
+     * sweep's stray objects (left by a crash between the store's commit and the database's; under the metadata
+     * layer's lock on the digest). Idempotent: deleting a blob that is not stored is no error.
      */
     void delete(Digest digest) throws IOException;
 
@@ -56,11 +60,45 @@ public interface BlobStore {
     /** Deletes everything stored for the upload, including leftovers no layout names (after commit or cancel). */
     void discardUpload(String uploadId) throws IOException;
 
+    /** Size of the stored blob, or empty when the store has no object for it (read past any row: for fsck). */
+    OptionalLong storedSize(Digest digest) throws IOException;
+
+    /**
+     * Hands every stored blob object to {@code each}, with its size and last modification. Objects under the blob
+     * prefix whose key is not a digest are skipped. A blob committed while this runs may or may not be listed.
+     */
+    void listBlobs(Consumer<StoredBlob> each) throws IOException;
+
+    /** Hands every upload that has stored bytes to {@code each}: its id, bytes and the newest modification of its objects. */
+    void listUploads(Consumer<StoredUpload> each) throws IOException;
+
+    /** Multipart uploads the store holds open (S3 only: the ones of commits; a crashed commit leaves one behind). */
+    default List<PendingMultipart> listMultipartUploads() throws IOException {
+        return List.of();
+    }
+
+    /** Aborts a multipart upload, releasing the parts it holds. */
+    default void abortMultipartUpload(PendingMultipart upload) throws IOException {
+        throw new UnsupportedOperationException("this store has no multipart uploads");
+    }
+
     /** Smallest chunk size worth sending, advertised as {@code OCI-Chunk-Min-Length}. */
     long chunkMinLength();
 
     /** Checks the store is reachable (readiness). */
     void probe() throws IOException;
+
+    /** A stored blob object as listed. */
+    record StoredBlob(Digest digest, long size, Instant lastModified) {
+    }
+
+    /** The stored bytes of one upload as listed: {@code lastModified} is that of its newest object. */
+    record StoredUpload(String uploadId, long bytes, Instant lastModified) {
+    }
+
+    /** An open multipart upload of the store: the key it would publish and when it was started. */
+    record PendingMultipart(String key, String uploadId, Instant initiated) {
+    }
 
     record Appended(UploadLayout layout, List<UploadLayout.Segment> replaced, long bytes) {
     }

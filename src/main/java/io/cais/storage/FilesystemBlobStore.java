@@ -11,19 +11,28 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Blobs as files under a root directory. A blob appears by an atomic rename of a complete, synced file,
  * so readers never see a partial blob. Uploads and blobs share the root, hence one filesystem for the rename.
+ * A rename or a new directory is durable only once its parent directory is synced, so both are followed by an
+ * {@code fsync} of the parent: a blob whose row is committed survives a power loss.
  */
 public final class FilesystemBlobStore implements BlobStore {
 
@@ -79,6 +88,10 @@ public final class FilesystemBlobStore implements BlobStore {
         }
         long written;
         try (FileChannel channel = FileChannel.open(to, StandardOpenOption.WRITE)) {
+            if (channel.size() < last.size()) {
+                // Writing at the recorded offset would leave a hole of zeros inside the blob: refuse instead.
+                throw new UploadDamagedException(uploadId, last.size(), channel.size());
+            }
             channel.truncate(last.size()); // bytes of a writer that died before recording them
             channel.position(last.size());
             written = copy(data, channel);
@@ -98,7 +111,7 @@ public final class FilesystemBlobStore implements BlobStore {
     private Appended appendFirst(String uploadId, InputStream data) throws IOException {
         String name = BlobKeys.newSegmentName(0);
         Path file = segmentPath(uploadId, name);
-        Files.createDirectories(file.getParent());
+        createDirectoriesDurably(file.getParent());
         long written;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             written = copy(data, channel);
@@ -141,10 +154,12 @@ public final class FilesystemBlobStore implements BlobStore {
         }
     }
 
-    /** Cuts an extended segment back to its recorded length and gives it back its recorded name. */
+    /** Cuts an extended segment back to its recorded length (never longer) and gives it back its recorded name. */
     private static void restore(Path extended, Path recorded, long size) throws IOException {
         try (FileChannel channel = FileChannel.open(extended, StandardOpenOption.WRITE)) {
-            channel.truncate(size);
+            if (channel.size() > size) {
+                channel.truncate(size);
+            }
         }
         Files.move(extended, recorded, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -161,11 +176,16 @@ public final class FilesystemBlobStore implements BlobStore {
         if (Files.exists(target)) {
             return;
         }
-        Files.createDirectories(target.getParent());
+        createDirectoriesDurably(target.getParent());
         Path assembled;
         if (layout.segments().size() == 1) {
-            assembled = segmentPath(uploadId, layout.segments().getFirst().name());
+            UploadLayout.Segment segment = layout.segments().getFirst();
+            assembled = segmentPath(uploadId, segment.name());
             try (FileChannel channel = FileChannel.open(assembled, StandardOpenOption.WRITE)) {
+                if (channel.size() < segment.size()) {
+                    throw new UploadDamagedException(uploadId, segment.size(), channel.size());
+                }
+                channel.truncate(segment.size());
                 channel.force(false);
             } catch (NoSuchFileException e) {
                 throw new UploadConflictException("upload " + uploadId + " is being extended by another request");
@@ -176,6 +196,9 @@ public final class FilesystemBlobStore implements BlobStore {
             try (FileChannel out = FileChannel.open(assembled, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 for (UploadLayout.Segment segment : layout.segments()) {
                     try (FileChannel in = FileChannel.open(segmentPath(uploadId, segment.name()), StandardOpenOption.READ)) {
+                        if (in.size() < segment.size()) {
+                            throw new UploadDamagedException(uploadId, segment.size(), in.size());
+                        }
                         long position = 0;
                         while (position < segment.size()) {
                             position += in.transferTo(position, segment.size() - position, out);
@@ -185,12 +208,103 @@ public final class FilesystemBlobStore implements BlobStore {
                 out.force(false);
             }
         }
+        // A rename keeps the upload's modification time, which may be old: the sweep must see a new blob as new.
+        Files.setLastModifiedTime(assembled, FileTime.from(Instant.now()));
         try {
             Files.move(assembled, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
             throw new UploadConflictException("upload " + uploadId + " is being extended by another request");
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("blob root must be one filesystem: " + root, e);
+        }
+        syncDirectory(target.getParent());
+    }
+
+    /** Creates the missing directories of {@code dir}, syncing the parent of each one it creates. */
+    private static void createDirectoriesDurably(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        createDirectoriesDurably(dir.getParent());
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            return; // created by a concurrent request, which syncs the parent itself
+        }
+        syncDirectory(dir.getParent());
+    }
+
+    /** Makes the entries of a directory (a renamed or created child) durable. */
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    @Override
+    public OptionalLong storedSize(Digest digest) throws IOException {
+        try {
+            return OptionalLong.of(Files.size(blobPath(digest)));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public void listBlobs(Consumer<StoredBlob> each) throws IOException {
+        Path blobs = root.resolve("blobs");
+        try (Stream<Path> files = Files.walk(blobs, 3)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path relative = blobs.relativize(file);
+                if (relative.getNameCount() != 3) {
+                    continue;
+                }
+                Optional<Digest> digest = BlobKeys.digestOf(relative.getName(0).toString(), relative.getName(2).toString());
+                BasicFileAttributes attributes = attributes(file);
+                if (digest.isPresent() && attributes != null && attributes.isRegularFile()) {
+                    each.accept(new StoredBlob(digest.get(), attributes.size(), attributes.lastModifiedTime().toInstant()));
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** The file's attributes, or null when it was deleted since it was listed. */
+    private static BasicFileAttributes attributes(Path file) throws IOException {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void listUploads(Consumer<StoredUpload> each) throws IOException {
+        try (Stream<Path> folders = Files.list(root.resolve("uploads"))) {
+            for (Path folder : (Iterable<Path>) folders::iterator) {
+                BasicFileAttributes folderAttributes = attributes(folder);
+                if (folderAttributes == null || !folderAttributes.isDirectory()) {
+                    continue;
+                }
+                long bytes = 0;
+                Instant newest = folderAttributes.lastModifiedTime().toInstant();
+                try (Stream<Path> files = Files.list(folder)) {
+                    for (Path file : (Iterable<Path>) files::iterator) {
+                        BasicFileAttributes attributes = attributes(file);
+                        if (attributes != null) {
+                            bytes += attributes.size();
+                            Instant modified = attributes.lastModifiedTime().toInstant();
+                            newest = modified.isAfter(newest) ? modified : newest;
+                        }
+                    }
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+                each.accept(new StoredUpload(folder.getFileName().toString(), bytes, newest));
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 

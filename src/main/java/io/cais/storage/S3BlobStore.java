@@ -9,6 +9,7 @@ import io.minio.CreateMultipartUploadArgs;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.Http;
+import io.minio.ListMultipartUploadsArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
@@ -23,6 +24,7 @@ import io.minio.errors.ErrorResponseException;
 import io.minio.messages.DeleteRequest;
 import io.minio.messages.DeleteResult;
 import io.minio.messages.Item;
+import io.minio.messages.ListMultipartUploadsResult;
 import io.minio.messages.Part;
 
 import java.io.IOException;
@@ -32,6 +34,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.Iterator;
@@ -41,7 +44,9 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Blobs as objects in an S3-compatible bucket, through the MinIO SDK.
@@ -50,6 +55,10 @@ import java.util.concurrent.TimeUnit;
  * is read back and carried into the next request, so chunks of any size work although S3 multipart parts must
  * be at least 5 MiB. Commit joins the segments server-side (multipart upload of copy-parts) at the digest key:
  * completing the multipart upload is what makes the blob appear, whole.
+ *
+ * <p>Each request streaming into the store holds one part in memory; at most {@code max-buffered-parts} do at
+ * once, so concurrent pushes cannot take the heap. An upload is refused at the chunk that would need more than
+ * {@code max-parts} parts, not at commit.
  */
 public final class S3BlobStore implements BlobStore {
 
@@ -58,6 +67,10 @@ public final class S3BlobStore implements BlobStore {
     private final int partSize;
     private final boolean redirect;
     private final int redirectSeconds;
+    private final int maxParts;
+    private final int commitCopyConcurrency;
+    private final int busyRetryAfter;
+    private final Semaphore partBuffers;
 
     public S3BlobStore(MinioAsyncClient client, StorageConfig.S3 config) throws IOException {
         if (config.partSize() < 5 * 1024 * 1024) {
@@ -68,6 +81,10 @@ public final class S3BlobStore implements BlobStore {
         this.partSize = config.partSize();
         this.redirect = config.redirect();
         this.redirectSeconds = (int) config.redirectExpiry().toSeconds();
+        this.maxParts = config.maxParts();
+        this.commitCopyConcurrency = Math.max(1, config.commitCopyConcurrency());
+        this.busyRetryAfter = config.busyRetryAfter();
+        this.partBuffers = new Semaphore(config.maxBufferedParts());
         if (config.createBucket() && !await(client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()))) {
             await(client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build()));
         }
@@ -112,6 +129,17 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public Appended append(String uploadId, UploadLayout layout, InputStream data) throws IOException {
+        if (!partBuffers.tryAcquire()) {
+            throw new StoreBusyException("too many uploads are streaming into this replica; retry shortly", busyRetryAfter);
+        }
+        try {
+            return appendBuffered(uploadId, layout, data);
+        } finally {
+            partBuffers.release();
+        }
+    }
+
+    private Appended appendBuffered(String uploadId, UploadLayout layout, InputStream data) throws IOException {
         List<UploadLayout.Segment> kept = new ArrayList<>(layout.segments());
         List<UploadLayout.Segment> replaced = new ArrayList<>();
         InputStream source = data;
@@ -135,6 +163,9 @@ public final class S3BlobStore implements BlobStore {
                 if (n == carried && total == carried) {
                     // Nothing new arrived: the tail stays as it is.
                     return new Appended(layout, List.of(), 0);
+                }
+                if (kept.size() + written.size() >= maxParts) {
+                    throw new UploadTooLargeException(maxParts, (long) maxParts * partSize);
                 }
                 String name = BlobKeys.newSegmentName(kept.size() + written.size());
                 await(client.putObject(PutObjectArgs.builder().bucket(bucket).object(segmentKey(uploadId, name))
@@ -193,14 +224,7 @@ public final class S3BlobStore implements BlobStore {
         try {
             ComposeObjectArgs target = ComposeObjectArgs.builder().bucket(bucket).object(key)
                     .sources(List.of(SourceObject.builder().bucket(bucket).object(key).build())).build();
-            Part[] parts = new Part[layout.segments().size()];
-            for (int i = 0; i < parts.length; i++) {
-                String source = "/" + bucket + "/" + segmentKey(uploadId, layout.segments().get(i).name());
-                Http.Headers headers = new Http.Headers();
-                headers.put("x-amz-copy-source", URLEncoder.encode(source, StandardCharsets.UTF_8).replace("%2F", "/"));
-                // The SDK's builder for copy parts is unusable in 9.0.4; its public constructor works.
-                parts[i] = await(client.uploadPartCopy(new UploadPartCopyArgs(target, multipartId, i + 1, headers))).part();
-            }
+            Part[] parts = copyParts(uploadId, layout, target, multipartId);
             await(client.completeMultipartUpload(CompleteMultipartUploadArgs.builder().bucket(bucket).object(key)
                     .uploadId(multipartId).parts(parts).build()));
         } catch (IOException | RuntimeException e) {
@@ -211,6 +235,149 @@ public final class S3BlobStore implements BlobStore {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /** Copies the segments into the multipart upload as its parts, at most {@code commitCopyConcurrency} at once. */
+    private Part[] copyParts(String uploadId, UploadLayout layout, ComposeObjectArgs target, String multipartId)
+            throws IOException {
+        Part[] parts = new Part[layout.segments().size()];
+        Semaphore inFlight = new Semaphore(commitCopyConcurrency);
+        List<CompletableFuture<Void>> copies = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            for (int i = 0; i < parts.length && !failed.get(); i++) {
+                String source = "/" + bucket + "/" + segmentKey(uploadId, layout.segments().get(i).name());
+                Http.Headers headers = new Http.Headers();
+                headers.put("x-amz-copy-source", URLEncoder.encode(source, StandardCharsets.UTF_8).replace("%2F", "/"));
+                int index = i;
+                inFlight.acquire();
+                // The SDK's builder for copy parts is unusable in 9.0.4; its public constructor works.
+                copies.add(client.uploadPartCopy(new UploadPartCopyArgs(target, multipartId, i + 1, headers))
+                        .thenAccept(response -> parts[index] = response.part())
+                        .whenComplete((done, failure) -> {
+                            if (failure != null) {
+                                failed.set(true); // start no more copies: the commit is aborted
+                            }
+                            inFlight.release();
+                        }));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            await(CompletableFuture.allOf(copies.stream()
+                    .map(copy -> copy.exceptionally(failure -> null)).toArray(CompletableFuture[]::new)));
+        }
+        await(CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)));
+        return parts;
+    }
+
+    @Override
+    public OptionalLong storedSize(Digest digest) throws IOException {
+        return objectSize(BlobKeys.blob(digest));
+    }
+
+    @Override
+    public void listBlobs(Consumer<StoredBlob> each) throws IOException {
+        try {
+            for (Item item : list("blobs/")) {
+                String[] path = item.objectName().split("/");
+                Optional<Digest> digest = path.length == 4 ? BlobKeys.digestOf(path[1], path[3]) : Optional.empty();
+                digest.ifPresent(d -> each.accept(new StoredBlob(d, item.size(), item.lastModified().toInstant())));
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Override
+    public void listUploads(Consumer<StoredUpload> each) throws IOException {
+        String current = null;
+        long bytes = 0;
+        Instant newest = Instant.EPOCH;
+        try {
+            // Keys come in lexical order, so the objects of one upload are listed together.
+            for (Item item : list("uploads/")) {
+                String[] path = item.objectName().split("/");
+                if (path.length != 3) {
+                    continue;
+                }
+                if (!path[1].equals(current)) {
+                    if (current != null) {
+                        each.accept(new StoredUpload(current, bytes, newest));
+                    }
+                    current = path[1];
+                    bytes = 0;
+                    newest = Instant.EPOCH;
+                }
+                bytes += item.size();
+                Instant modified = item.lastModified().toInstant();
+                newest = modified.isAfter(newest) ? modified : newest;
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (current != null) {
+            each.accept(new StoredUpload(current, bytes, newest));
+        }
+    }
+
+    /** Every object under {@code prefix}, fetched page by page as the iteration goes. */
+    private Iterable<Item> list(String prefix) {
+        Iterable<Result<Item>> results = client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+                .recursive(true).build());
+        return () -> new Iterator<>() {
+            private final Iterator<Result<Item>> delegate = results.iterator();
+
+            @Override
+            public boolean hasNext() {
+                return delegate.hasNext();
+            }
+
+            @Override
+            public Item next() {
+                try {
+                    return delegate.next().get();
+                } catch (Exception e) {
+                    throw new UncheckedIOException(new IOException("cannot list " + prefix + " in bucket " + bucket, e));
+                }
+            }
+        };
+    }
+
+    @Override
+    public List<PendingMultipart> listMultipartUploads() throws IOException {
+        List<PendingMultipart> pending = new ArrayList<>();
+        String keyMarker = null;
+        String uploadIdMarker = null;
+        while (true) {
+            ListMultipartUploadsArgs.Builder args = ListMultipartUploadsArgs.builder().bucket(bucket).prefix("blobs/");
+            if (keyMarker != null) {
+                args.keyMarker(keyMarker).uploadIdMarker(uploadIdMarker);
+            }
+            ListMultipartUploadsResult page = await(client.listMultipartUploads(args.build())).result();
+            if (page.uploads() != null) {
+                for (ListMultipartUploadsResult.Upload upload : page.uploads()) {
+                    pending.add(new PendingMultipart(upload.objectName(), upload.uploadId(),
+                            upload.initiated() == null ? Instant.EPOCH : upload.initiated().toInstant()));
+                }
+            }
+            if (!page.isTruncated() || page.nextKeyMarker() == null) {
+                return pending;
+            }
+            keyMarker = page.nextKeyMarker();
+            uploadIdMarker = page.nextUploadIdMarker();
+        }
+    }
+
+    @Override
+    public void abortMultipartUpload(PendingMultipart upload) throws IOException {
+        try {
+            await(client.abortMultipartUpload(AbortMultipartUploadArgs.builder().bucket(bucket).object(upload.key())
+                    .uploadId(upload.uploadId()).build()));
+        } catch (NotFound e) {
+            // completed or aborted since it was listed
         }
     }
 
@@ -252,13 +419,12 @@ public final class S3BlobStore implements BlobStore {
     public void discardUpload(String uploadId) throws IOException {
         List<UploadLayout.Segment> objects = new ArrayList<>();
         String prefix = BlobKeys.uploadFolder(uploadId) + "/";
-        for (Result<Item> item : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
-                .recursive(true).build())) {
-            try {
-                objects.add(new UploadLayout.Segment(item.get().objectName().substring(prefix.length()), 0));
-            } catch (Exception e) {
-                throw new IOException("cannot list upload " + uploadId, e);
+        try {
+            for (Item item : list(prefix)) {
+                objects.add(new UploadLayout.Segment(item.objectName().substring(prefix.length()), 0));
             }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         discard(uploadId, objects);
     }

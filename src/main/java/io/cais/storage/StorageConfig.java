@@ -64,6 +64,29 @@ public interface StorageConfig {
         int partSize();
 
         /**
+         * Most parts one blob may have: S3 joins at most 10,000 (some compatible stores fewer). The chunk that would
+         * need one more is refused (400 {@code BLOB_UPLOAD_INVALID}), so the largest blob is this times part-size.
+         */
+        @WithDefault("10000")
+        int maxParts();
+
+        /**
+         * Most parts this replica buffers in memory at once, one per upload request streaming into S3; a request
+         * beyond it is answered 429 with {@code Retry-After} instead of taking more heap (the bound is this times
+         * part-size).
+         */
+        @WithDefault("32")
+        int maxBufferedParts();
+
+        /** Seconds a client refused by {@code max-buffered-parts} is told to wait ({@code Retry-After}). */
+        @WithDefault("1")
+        int busyRetryAfter();
+
+        /** Server-side part copies a commit runs at once when it joins an upload's segments. */
+        @WithDefault("8")
+        int commitCopyConcurrency();
+
+        /**
          * Longest time to open a connection to the endpoint. This and the two timeouts below bound every S3 call,
          * blob streams included, so that a store that is down or frozen fails the request (503) within seconds.
          */

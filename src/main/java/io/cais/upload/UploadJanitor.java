@@ -9,11 +9,19 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Deletes abandoned uploads — interrupted pushes that will never be finished — and their stored segments.
- * Every replica runs it; {@code FOR UPDATE SKIP LOCKED} hands each expired upload to exactly one of them.
- * The row goes first, so a late chunk of an expired upload finds no session (404) rather than half a layout.
+ * Every replica runs it; {@code FOR UPDATE SKIP LOCKED} keeps replicas marking at the same time apart.
+ *
+ * <p>Order: mark the row (expired), delete the segments, delete the row. A row is never deleted while the objects it
+ * points at still exist, so a failure in between leaves a marked row that the next run picks up again, never
+ * objects that no row can find. A late chunk of an expired upload: if it loaded the row before the mark, it writes
+ * its bytes, but its conditional update ({@code UploadStore.advance}, which requires the row unmarked) records
+ * nothing; it takes its bytes back and answers 404 {@code BLOB_UPLOAD_UNKNOWN}, as does any request after the mark.
+ * Bytes it wrote after the janitor listed the upload's segments stay behind once the row is gone; the store sweep
+ * deletes them after its grace delay.
  */
 @ApplicationScoped
 public class UploadJanitor {
@@ -43,17 +51,20 @@ public class UploadJanitor {
     public int purgeExpired() {
         int total = 0;
         List<String> batch;
+        boolean failed = false;
         do {
-            batch = sessions.deleteExpired(config.expiry(), BATCH);
+            batch = sessions.expireIdle(config.expiry(), BATCH);
             for (String id : batch) {
                 try {
                     store.discardUpload(id);
+                    sessions.deleteExpired(UUID.fromString(id));
+                    total++;
                 } catch (IOException | RuntimeException e) {
+                    failed = true; // the marked row stays; the next run tries again
                     LOG.warnf(e, "could not delete the segments of abandoned upload %s", id);
                 }
             }
-            total += batch.size();
-        } while (batch.size() == BATCH);
+        } while (batch.size() == BATCH && !failed);
         return total;
     }
 }

@@ -14,8 +14,11 @@ import io.cais.metadata.UploadStore;
 import io.cais.observability.TransferMetrics;
 import io.cais.quota.Quotas;
 import io.cais.storage.BlobStore;
+import io.cais.storage.StoreBusyException;
 import io.cais.storage.UploadConflictException;
+import io.cais.storage.UploadDamagedException;
 import io.cais.storage.UploadLayout;
+import io.cais.storage.UploadTooLargeException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -25,6 +28,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -96,15 +100,7 @@ public class Uploads {
         admitOrAbandon(session, () -> quotas.admitBlob(repository, expected, progress.offset()));
         // Not over an object the collector is deleting: that deletion could remove the object this commit makes.
         awaitCollection(expected);
-        try {
-            store.commit(id.toString(), progress.layout(), expected);
-        } catch (UploadConflictException e) {
-            revertQuietly(id, progress.before(), progress.appended());
-            throw conflict(repository, session, range);
-        } catch (IOException e) {
-            revertQuietly(id, progress.before(), progress.appended());
-            throw new UncheckedIOException(e);
-        }
+        publish(repository, session, range, progress, expected);
         try {
             record(session, expected, progress);
         } catch (QuotaExceededException e) {
@@ -135,6 +131,8 @@ public class Uploads {
      * again: the upload's bytes are still there when the commit was a no-op.
      */
     private void record(UploadSession session, Digest digest, Progress progress) {
+        // Also when the sweep removed a stray copy of this blob that the commit above kept (on the filesystem that
+        // commit then left our file where it was): the object is published again under the digest's lock.
         Runnable publish = () -> {
             try {
                 store.commit(session.id().toString(), progress.layout(), digest);
@@ -144,7 +142,7 @@ public class Uploads {
                         "the uploaded bytes were deleted by a garbage collection of the same blob; upload the blob again",
                         digest.toString());
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw refusal(e).orElseThrow(() -> new UncheckedIOException(e));
             }
         };
         while (true) {
@@ -171,6 +169,34 @@ public class Uploads {
                 throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the garbage collector");
             }
         }
+    }
+
+    private void publish(String repository, UploadSession session, ContentRange range, Progress progress, Digest digest) {
+        try {
+            store.commit(session.id().toString(), progress.layout(), digest);
+        } catch (UploadConflictException e) {
+            revertQuietly(session.id(), progress.before(), progress.appended());
+            throw conflict(repository, session, range);
+        } catch (IOException e) {
+            revertQuietly(session.id(), progress.before(), progress.appended());
+            throw refusal(e).orElseThrow(() -> new UncheckedIOException(e));
+        }
+    }
+
+    /** The store's refusals a client can act on, as their OCI errors; empty for a failure of the store itself. */
+    private static Optional<RegistryException> refusal(IOException e) {
+        return switch (e) {
+            case UploadDamagedException damaged -> Optional.of(new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+                    "the stored upload is shorter than its recorded length; start a new upload",
+                    Map.of("recorded", damaged.recorded(), "stored", damaged.stored())));
+            case UploadTooLargeException tooLarge -> Optional.of(new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+                    "the blob would exceed the largest size the blob store can keep; nothing of this chunk was kept",
+                    Map.of("maxBytes", tooLarge.maxBytes(), "reason", tooLarge.getMessage())));
+            case StoreBusyException busy -> Optional.of(new RegistryException(ErrorCode.TOOMANYREQUESTS,
+                    busy.getMessage(), Map.of("retryAfterSeconds", busy.retryAfterSeconds()))
+                    .withHeaders(Map.of("Retry-After", Integer.toString(busy.retryAfterSeconds()))));
+            default -> Optional.empty();
+        };
     }
 
     public void cancel(String repository, UUID id) {
@@ -223,7 +249,7 @@ public class Uploads {
         } catch (UploadConflictException e) {
             throw conflict(repository, session, range);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw refusal(e).orElseThrow(() -> new UncheckedIOException(e));
         }
         metrics.pushed(appended.bytes());
         if (range != null && appended.bytes() != range.length()) {
@@ -268,17 +294,26 @@ public class Uploads {
         }
     }
 
+    /**
+     * Deletes the upload: marked first (no request finds it or records a chunk in it from then on), then its
+     * segments, then its row, so the row never outlives what it could find. If the segments cannot be deleted,
+     * the marked row stays and the janitor deletes both later.
+     */
     private void abandon(UploadSession session) {
-        sessions.delete(session.id());
-        discardUploadQuietly(session.id());
+        sessions.expire(session.id());
+        if (discardUploadQuietly(session.id())) {
+            sessions.deleteExpired(session.id());
+        }
     }
 
-    private void discardUploadQuietly(UUID id) {
+    private boolean discardUploadQuietly(UUID id) {
         try {
             store.discardUpload(id.toString());
+            return true;
         } catch (IOException | RuntimeException e) {
-            // The row is gone; the stale-upload cleanup will not see these files, but nothing references them.
+            // After a completion the row is gone: the sweep deletes these segments once they are older than its grace delay.
             LOG.warnf(e, "could not delete the stored segments of upload %s", id);
+            return false;
         }
     }
 

@@ -180,6 +180,31 @@ abstract class BlobStoreContract {
     }
 
     @Test
+    void listingsNameCommittedBlobsAndUploadsWithTheirSizeAndAge() throws IOException {
+        java.time.Instant before = java.time.Instant.now().minusSeconds(5);
+        byte[] content = Blobs.random(1234);
+        Digest digest = commit(content);
+        String upload = UUID.randomUUID().toString();
+        store().append(upload, UploadLayout.empty(), new ByteArrayInputStream(Blobs.random(300)));
+
+        List<BlobStore.StoredBlob> blobs = new java.util.ArrayList<>();
+        store().listBlobs(blobs::add);
+        List<BlobStore.StoredUpload> uploads = new java.util.ArrayList<>();
+        store().listUploads(uploads::add);
+
+        assertThat(blobs).filteredOn(blob -> blob.digest().equals(digest)).singleElement()
+                .satisfies(blob -> {
+                    assertThat(blob.size()).isEqualTo(1234);
+                    assertThat(blob.lastModified()).isAfter(before);
+                });
+        assertThat(uploads).filteredOn(stored -> stored.uploadId().equals(upload)).singleElement()
+                .satisfies(stored -> {
+                    assertThat(stored.bytes()).isEqualTo(300);
+                    assertThat(stored.lastModified()).isAfter(before);
+                });
+    }
+
+    @Test
     void probeSucceedsOnAWorkingStore() throws IOException {
         store().probe();
     }

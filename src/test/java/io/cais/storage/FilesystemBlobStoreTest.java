@@ -54,6 +54,40 @@ class FilesystemBlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void anAppendToAnUploadFileShorterThanItsRecordedLengthIsRefusedRatherThanLeavingAHole() throws IOException {
+        String upload = UUID.randomUUID().toString();
+        UploadLayout recorded = appendAndDiscard(upload, UploadLayout.empty(), Blobs.random(1000));
+        Path file = root.resolve("uploads").resolve(upload).resolve(recorded.segments().getFirst().name());
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(600); // a crash or an operator cut the file
+        }
+
+        assertThatThrownBy(() -> store.append(upload, recorded, new ByteArrayInputStream(Blobs.random(10))))
+                .isInstanceOfSatisfying(UploadDamagedException.class, e -> {
+                    assertThat(e.recorded()).isEqualTo(1000);
+                    assertThat(e.stored()).isEqualTo(600);
+                });
+        assertThat(file).hasSize(600); // left as it was, under its recorded name
+        assertThatThrownBy(() -> store.commit(upload, recorded, Digest.parse(Blobs.sha256(Blobs.random(1)))))
+                .isInstanceOf(UploadDamagedException.class);
+    }
+
+    @Test
+    void aCommittedBlobIsNewForTheSweepEvenWhenItsUploadIsOld() throws IOException {
+        String upload = UUID.randomUUID().toString();
+        byte[] content = Blobs.random(100);
+        UploadLayout layout = appendAndDiscard(upload, UploadLayout.empty(), content);
+        Path file = root.resolve("uploads").resolve(upload).resolve(layout.segments().getFirst().name());
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(86_400 * 3)));
+        Digest digest = Digest.parse(Blobs.sha256(content));
+
+        store.commit(upload, layout, digest);
+
+        assertThat(Files.getLastModifiedTime(store.blobPath(digest)).toInstant())
+                .isAfter(java.time.Instant.now().minusSeconds(60));
+    }
+
+    @Test
     void anAppendFromALayoutAnotherRequestExtendedIsRefusedBeforeWriting() throws IOException {
         String upload = UUID.randomUUID().toString();
         byte[] recorded = Blobs.random(10);

@@ -9,12 +9,21 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The store contract against a real S3 server, plus what is particular to S3: parts and the carried tail. */
 class S3BlobStoreTest extends BlobStoreContract {
@@ -23,11 +32,17 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     private S3BlobStore store;
 
+    private String bucket;
+
     @BeforeEach
     void open() throws IOException {
-        MinioAsyncClient client = MinioAsyncClient.builder().endpoint(S3TestServer.endpoint())
+        bucket = "store-test-" + UUID.randomUUID().toString().substring(0, 8);
+        store = new S3BlobStore(client(), new Settings(bucket));
+    }
+
+    private static MinioAsyncClient client() {
+        return MinioAsyncClient.builder().endpoint(S3TestServer.endpoint())
                 .credentials(S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY).region("us-east-1").build();
-        store = new S3BlobStore(client, new Settings("store-test-" + UUID.randomUUID().toString().substring(0, 8)));
     }
 
     @Override
@@ -51,6 +66,101 @@ class S3BlobStoreTest extends BlobStoreContract {
         assertThat(second.layout().segments()).extracting(UploadLayout.Segment::size).containsExactly((long) PART_SIZE, (long) MIB);
         assertThat(second.replaced()).containsExactlyElementsOf(first.layout().segments());
         assertThat(names(second.layout())).doesNotContainAnyElementsOf(names(first.layout()));
+    }
+
+    @Test
+    void theChunkThatWouldNeedOnePartTooManyIsRefusedAndNothingOfItKept() throws IOException {
+        S3BlobStore twoParts = new S3BlobStore(client(), new Settings(bucket) {
+            @Override
+            public int maxParts() {
+                return 2;
+            }
+        });
+        String upload = UUID.randomUUID().toString();
+        UploadLayout full = twoParts.append(upload, UploadLayout.empty(), new ByteArrayInputStream(Blobs.random(2 * PART_SIZE))).layout();
+        assertThat(full.segments()).hasSize(2);
+
+        assertThatThrownBy(() -> twoParts.append(upload, full, new ByteArrayInputStream(Blobs.random(10))))
+                .isInstanceOfSatisfying(UploadTooLargeException.class, e -> assertThat(e.maxBytes()).isEqualTo(2L * PART_SIZE));
+        List<BlobStore.StoredUpload> uploads = new ArrayList<>();
+        twoParts.listUploads(uploads::add);
+        assertThat(uploads).filteredOn(stored -> stored.uploadId().equals(upload)).singleElement()
+                .satisfies(stored -> assertThat(stored.bytes()).isEqualTo(2L * PART_SIZE));
+    }
+
+    @Test
+    void anAppendBeyondTheBufferedPartsLimitIsRefusedWhileAnotherStreams() throws Exception {
+        S3BlobStore onePart = new S3BlobStore(client(), new Settings(bucket) {
+            @Override
+            public int maxBufferedParts() {
+                return 1;
+            }
+        });
+        CountDownLatch streaming = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        InputStream slow = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                streaming.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                return -1;
+            }
+        };
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<BlobStore.Appended> first = executor.submit(() -> onePart.append(UUID.randomUUID().toString(), UploadLayout.empty(), slow));
+            assertThat(streaming.await(10, TimeUnit.SECONDS)).isTrue();
+
+            assertThatThrownBy(() -> onePart.append(UUID.randomUUID().toString(), UploadLayout.empty(),
+                    new ByteArrayInputStream(Blobs.random(10))))
+                    .isInstanceOfSatisfying(StoreBusyException.class, e -> assertThat(e.retryAfterSeconds()).isEqualTo(1));
+
+            release.countDown();
+            first.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(onePart.append(UUID.randomUUID().toString(), UploadLayout.empty(),
+                new ByteArrayInputStream(Blobs.random(10))).bytes()).isEqualTo(10);
+    }
+
+    @Test
+    void aCommitCopyingPartsTwoAtATimeJoinsThemAllInOrder() throws IOException {
+        S3BlobStore twoCopies = new S3BlobStore(client(), new Settings(bucket) {
+            @Override
+            public int commitCopyConcurrency() {
+                return 2;
+            }
+        });
+        byte[] content = Blobs.random(5 * PART_SIZE + 7);
+        String upload = UUID.randomUUID().toString();
+        UploadLayout layout = twoCopies.append(upload, UploadLayout.empty(), new ByteArrayInputStream(content)).layout();
+        assertThat(layout.segments()).hasSize(6);
+        Digest digest = Digest.parse(Blobs.sha256(content));
+
+        twoCopies.commit(upload, layout, digest);
+
+        try (InputStream in = ((BlobContent.Stream) twoCopies.read(digest, 0, content.length)).stream()) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void openMultipartUploadsAreListedAndCanBeAborted() throws Exception {
+        MinioAsyncClient client = client();
+        String key = "blobs/sha256/ab/" + "ab".repeat(32);
+        String id = client.createMultipartUpload(io.minio.CreateMultipartUploadArgs.builder().bucket(bucket).object(key).build())
+                .get().result().uploadId();
+
+        assertThat(store.listMultipartUploads()).extracting(BlobStore.PendingMultipart::uploadId).contains(id);
+        BlobStore.PendingMultipart pending = store.listMultipartUploads().stream()
+                .filter(upload -> upload.uploadId().equals(id)).findFirst().orElseThrow();
+        assertThat(pending.key()).isEqualTo(key);
+
+        store.abortMultipartUpload(pending);
+
+        assertThat(store.listMultipartUploads()).extracting(BlobStore.PendingMultipart::uploadId).doesNotContain(id);
     }
 
     @Test
@@ -112,6 +222,22 @@ class S3BlobStoreTest extends BlobStoreContract {
 
         public int partSize() {
             return PART_SIZE;
+        }
+
+        public int maxParts() {
+            return 10_000;
+        }
+
+        public int maxBufferedParts() {
+            return 32;
+        }
+
+        public int busyRetryAfter() {
+            return 1;
+        }
+
+        public int commitCopyConcurrency() {
+            return 4;
         }
 
         public Duration connectTimeout() {

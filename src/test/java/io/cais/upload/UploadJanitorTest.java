@@ -27,6 +27,9 @@ class UploadJanitorTest {
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    io.cais.metadata.UploadStore sessions;
+
     @Test
     void uploadsIdleLongerThanTheExpiryAreDeletedWithTheirSegments() throws Exception {
         String repo = Blobs.repository("janitor");
@@ -64,6 +67,40 @@ class UploadJanitorTest {
 
     private static Path segmentFolder(String location) {
         return Path.of("target/test-data/blobs/uploads", location.substring(location.lastIndexOf('/') + 1));
+    }
+
+    @Test
+    void anUploadBeingDeletedTakesNoMoreChunksAndIsUnknownToEveryRequest() throws Exception {
+        String repo = Blobs.repository("janitor");
+        String location = startWithData(repo);
+        sessions.expire(java.util.UUID.fromString(location.substring(location.lastIndexOf('/') + 1)));
+
+        request().contentType("application/octet-stream").header("Content-Range", "100-109").body(Blobs.random(10))
+                .patch(location).then().statusCode(404).body("errors[0].code", org.hamcrest.Matchers.equalTo("BLOB_UPLOAD_UNKNOWN"));
+        request().get(location).then().statusCode(404);
+        assertThat(rows(location)).isEqualTo(1); // the row stays until its segments are gone
+    }
+
+    @Test
+    void theRowOfAnAbandonedUploadIsDeletedAfterItsSegments() throws Exception {
+        String location = startWithData(Blobs.repository("janitor"));
+        age(location, "2 days");
+
+        janitor.purgeExpired();
+
+        assertThat(segmentFolder(location)).doesNotExist();
+        assertThat(rows(location)).isZero();
+    }
+
+    private int rows(String location) throws Exception {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
+                "SELECT count(*) FROM upload_session WHERE id = ?::uuid")) {
+            statement.setString(1, location.substring(location.lastIndexOf('/') + 1));
+            try (var result = statement.executeQuery()) {
+                result.next();
+                return result.getInt(1);
+            }
+        }
     }
 
     @Test
