@@ -100,6 +100,9 @@ public class GcReviewStore {
     @Inject
     Jdbc jdbc;
 
+    @Inject
+    UsageStore usage;
+
     /** Reviews up to {@code batch} due manifests and deletes those nothing keeps, in one transaction. */
     @Transactional
     public Collected collectManifests(Timing timing, int batch) {
@@ -275,6 +278,9 @@ public class GcReviewStore {
         if (locked.isEmpty()) {
             return 0;
         }
+        // The usage triggers lock blob, namespace and repository usage rows per deleted link; taken here up front
+        // and in their order, so that a push waiting for one of them never holds another this statement needs.
+        usage.lockForUnlinking(locked.stream().map(l -> l[1]).distinct().toArray(String[]::new));
         return jdbc.update("DELETE FROM repository_blob rb USING unnest(?::bigint[], ?::varchar[]) AS c(repository_id, digest) "
                         + "WHERE rb.repository_id = c.repository_id AND rb.digest = c.digest AND " + UNREFERENCED_LINK
                         + " AND NOT EXISTS (SELECT 1 FROM upload_session u WHERE u.repository_id = rb.repository_id "

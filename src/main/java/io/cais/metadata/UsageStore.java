@@ -130,6 +130,19 @@ public class UsageStore {
                 row -> 1, namespace);
     }
 
+    /**
+     * The same for unlinking the given digests wherever they are linked (the garbage collector deletes the links of
+     * many digests, in many namespaces, in one statement): every lock the V10 triggers will take, in their order.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void lockForUnlinking(String[] digests) {
+        jdbc.list("SELECT 1 FROM blob WHERE digest = ANY (?) ORDER BY digest FOR NO KEY UPDATE", row -> 1, (Object) digests);
+        jdbc.list("SELECT 1 FROM namespace_usage WHERE namespace IN (SELECT namespace FROM namespace_blob WHERE digest = ANY (?)) "
+                + "ORDER BY namespace FOR UPDATE", row -> 1, (Object) digests);
+        jdbc.list("SELECT 1 FROM repository_usage WHERE repository_id IN (SELECT repository_id FROM repository_blob "
+                + "WHERE digest = ANY (?)) ORDER BY repository_id FOR UPDATE", row -> 1, (Object) digests);
+    }
+
     private static Stored stored(ResultSet row, int first) throws SQLException {
         return new Stored(row.getLong(first), row.getLong(first + 1), row.getLong(first + 2), row.getLong(first + 3));
     }

@@ -1,5 +1,7 @@
 package io.cais.gc;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cais.testing.Blobs;
 import io.cais.testing.GcImages;
 import io.cais.testing.Http;
@@ -21,10 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -39,6 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GcReclaimIT {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Map<String, RegistryProcess> registries = new HashMap<>();
     private Path root;
     private String bucket;
@@ -85,7 +86,8 @@ class GcReclaimIT {
         // An image deleted: its own blobs go, the layer it shares with B stays.
         assertThat(Http.send("DELETE", base + "/v2/" + repo + "/manifests/" + a.digest(), null).statusCode()).isEqualTo(202);
         GcImages.collect(base, false, true);
-        assertThat(stored(backend)).isEqualTo(b.blobDigests());
+        assertThat(stored(backend).keySet()).isEqualTo(b.blobDigests());
+        assertAccountingEqualsTheStore(backend, base);
 
         // A namespace deleted with its repositories: their blobs go, B's layer they shared stays.
         String namespace = "gc-reclaim-" + UUID.randomUUID().toString().substring(0, 8);
@@ -98,7 +100,8 @@ class GcReclaimIT {
         assertThat(GcImages.upload(base, namespace + "/two", Blobs.random(5_000))).as("a blob no manifest references").isEqualTo(201);
         assertThat(Http.send("DELETE", base + "/api/v1/namespaces/" + namespace, null).statusCode()).isEqualTo(204);
         GcImages.collect(base, false, true);
-        assertThat(stored(backend)).isEqualTo(b.blobDigests());
+        assertThat(stored(backend).keySet()).isEqualTo(b.blobDigests());
+        assertAccountingEqualsTheStore(backend, base);
 
         // A repository deleted.
         GcImages.Image e = GcImages.image(List.of(sharedLayer, Blobs.random(10_000)));
@@ -106,29 +109,45 @@ class GcReclaimIT {
         assertThat(Http.send("DELETE", base + "/api/v1/namespaces/" + Blobs.NAMESPACE + "/repositories/other", null).statusCode())
                 .isEqualTo(204);
         GcImages.collect(base, false, true);
-        assertThat(stored(backend)).isEqualTo(b.blobDigests());
+        assertThat(stored(backend).keySet()).isEqualTo(b.blobDigests());
+        assertAccountingEqualsTheStore(backend, base);
 
         for (byte[] blob : b.blobs()) {
             assertThat(Http.send("GET", base + "/v2/" + repo + "/blobs/" + Blobs.sha256(blob), null).body()).isEqualTo(blob);
         }
     }
 
-    /** The digests of every blob object in the backend's store. */
-    private Set<String> stored(String backend) throws Exception {
-        Set<String> digests = new HashSet<>();
+    /**
+     * Usage accounting after the collection: the registry's stored and linked bytes, and the one namespace that still
+     * holds content, equal the sum of the object sizes in the store (each backend's registry is alone in its store).
+     */
+    private void assertAccountingEqualsTheStore(String backend, String base) throws Exception {
+        long objectBytes = stored(backend).values().stream().mapToLong(Long::longValue).sum();
+        JsonNode server = JSON.readTree(Http.send("GET", base + "/api/v1/usage", null).body());
+        assertThat(server.get("bytes").asLong()).as("stored bytes").isEqualTo(objectBytes);
+        assertThat(server.get("linkedBytes").asLong()).as("linked bytes").isEqualTo(objectBytes);
+        JsonNode namespace = JSON.readTree(Http.send("GET", base + "/api/v1/namespaces/" + Blobs.NAMESPACE + "/usage", null).body());
+        assertThat(namespace.get("bytes").asLong()).as("the namespace's bytes").isEqualTo(objectBytes);
+    }
+
+    /** Every blob object in the backend's store: digest → size. */
+    private Map<String, Long> stored(String backend) throws Exception {
+        Map<String, Long> objects = new HashMap<>();
         if (backend.equals("filesystem")) {
             try (Stream<Path> files = Files.walk(root.resolve("blobs"))) {
-                files.filter(Files::isRegularFile).forEach(file -> digests.add("sha256:" + file.getFileName()));
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    objects.put("sha256:" + file.getFileName(), Files.size(file));
+                }
             }
-            return digests;
+            return objects;
         }
         MinioClient client = MinioClient.builder().endpoint(S3TestServer.endpoint())
                 .credentials(S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY).build();
         for (Result<Item> item : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix("blobs/").recursive(true).build())) {
             String name = item.get().objectName();
-            digests.add("sha256:" + name.substring(name.lastIndexOf('/') + 1));
+            objects.put("sha256:" + name.substring(name.lastIndexOf('/') + 1), item.get().size());
         }
-        return digests;
+        return objects;
     }
 
     /** A database of its own on the shared test server, and the registry's settings for it (collection on request only). */
