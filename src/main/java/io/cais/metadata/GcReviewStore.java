@@ -124,7 +124,9 @@ public class GcReviewStore {
      */
     @Transactional
     public Collected deleteObjects(int batch, ObjectDeleter deleter, List<Digest> failed) {
-        List<Pending> pending = jdbc.list("SELECT digest, size FROM gc_blob_deletion ORDER BY created_at LIMIT ? "
+        // In key order: the primary key's index finds the next batch past the rows earlier batches deleted, where an
+        // order by age sorted the whole table for each batch (a collection of 100,000 blobs slowed to a crawl).
+        List<Pending> pending = jdbc.list("SELECT digest, size FROM gc_blob_deletion ORDER BY digest LIMIT ? "
                 + "FOR UPDATE SKIP LOCKED", row -> new Pending(row.getString(1), row.getLong(2)), batch);
         List<String> done = new ArrayList<>();
         long bytes = 0;
