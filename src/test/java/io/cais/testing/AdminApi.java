@@ -84,4 +84,14 @@ public final class AdminApi {
         trust(namespace, "prod", cluster);
         workloadRule(namespace, "prod", "system:serviceaccount:" + kubernetesNamespace + ":*", List.of("pull"), List.of("*"));
     }
+
+    /** Adds a tag policy to the namespace ({@code kind}: immutable or blocked) for every repository. */
+    public static void tagPolicy(String namespace, String name, String kind, List<String> tags, List<String> exclusions) {
+        tagPolicy(namespace, Map.of("name", name, "kind", kind, "tags", tags, "exclusions", exclusions));
+    }
+
+    /** Adds the tag policy {@code body} describes to the namespace. */
+    public static void tagPolicy(String namespace, Map<String, Object> body) {
+        asAdmin().body(body).post("/api/v1/namespaces/" + namespace + "/tag-policies").then().statusCode(201);
+    }
 }
