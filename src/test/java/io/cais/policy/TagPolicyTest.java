@@ -122,29 +122,49 @@ class TagPolicyTest {
             for (int i = 0; i < pushers; i++) {
                 images.add(Images.uploaded(repository));
             }
-            CountDownLatch start = new CountDownLatch(1);
-            List<Callable<Response>> calls = images.stream().<Callable<Response>>map(image -> () -> {
+            List<Response> responses = race(images.stream().<Callable<Response>>map(image ->
+                    () -> Images.putManifest(repository, tag, image)).toList());
+            List<Integer> statuses = responses.stream().map(Response::statusCode).toList();
+            assertThat(statuses).as("round %d", round).containsOnly(201, 403).filteredOn(s -> s == 201).hasSize(1);
+            String winner = images.get(statuses.indexOf(201)).manifest().digest();
+            assertThat(digestOf(repository, tag)).isEqualTo(winner);
+        }
+    }
+
+    @Test
+    void aManifestDeleteRacingAPushThatGivesItAnImmutableTagNeverTakesTheTagWithIt() throws Exception {
+        String repository = repositoryWithPolicy("immutable-del-race", "releases", "immutable", "v*");
+        for (int round = 0; round < 8; round++) {
+            String tag = "v" + round;
+            OciLayouts.Image image = Images.uploaded(repository);
+            String digest = image.manifest().digest();
+            Images.putManifest(repository, digest, image).then().statusCode(201);
+            List<Response> responses = race(List.of(() -> Images.putManifest(repository, tag, image),
+                    () -> given().header("Authorization", Admin.basic()).delete("/v2/" + repository + "/manifests/" + digest)));
+            assertThat(responses.get(0).statusCode()).as("round %d: the push", round).isEqualTo(201);
+            assertThat(responses.get(1).statusCode()).as("round %d: the delete", round).isIn(202, 403);
+            // The push won (the delete was refused) or came second (and stored the manifest again): the tag stays.
+            assertThat(digestOf(repository, tag)).as("round %d", round).isEqualTo(digest);
+        }
+    }
+
+    /** Runs the calls at once, each on its own thread; their responses in the calls' order. */
+    private static List<Response> race(List<Callable<Response>> calls) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(calls.size());
+        try {
+            List<Future<Response>> futures = calls.stream().map(call -> pool.submit(() -> {
                 start.await();
-                return Images.putManifest(repository, tag, image);
-            }).toList();
-            List<Integer> statuses = new ArrayList<>();
-            ExecutorService pool = Executors.newFixedThreadPool(pushers);
-            try {
-                List<Future<Response>> futures = calls.stream().map(pool::submit).toList();
-                start.countDown();
-                String winner = null;
-                for (int i = 0; i < pushers; i++) {
-                    Response response = futures.get(i).get();
-                    statuses.add(response.statusCode());
-                    if (response.statusCode() == 201) {
-                        winner = images.get(i).manifest().digest();
-                    }
-                }
-                assertThat(statuses).as("round %d", round).containsOnly(201, 403).filteredOn(s -> s == 201).hasSize(1);
-                assertThat(digestOf(repository, tag)).isEqualTo(winner);
-            } finally {
-                pool.shutdownNow();
+                return call.call();
+            })).toList();
+            start.countDown();
+            List<Response> responses = new ArrayList<>();
+            for (Future<Response> future : futures) {
+                responses.add(future.get());
             }
+            return responses;
+        } finally {
+            pool.shutdownNow();
         }
     }
 
