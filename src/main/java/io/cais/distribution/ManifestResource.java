@@ -21,12 +21,14 @@ import jakarta.ws.rs.HEAD;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -71,10 +73,12 @@ public class ManifestResource {
     @Authorize(Rule.REPOSITORY_PUSH)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
     public Response put(@PathParam("name") String name, @PathParam("reference") String referenceParam,
-                        @Context HttpHeaders headers, InputStream body) throws IOException {
+                        @QueryParam("tag") List<String> tags, @Context HttpHeaders headers, InputStream body) throws IOException {
         String repository = RepositoryName.require(name);
         Reference reference = Reference.parse(referenceParam);
-        Manifests.Pushed pushed = manifests.put(repository, reference, headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
+        List<String> extraTags = tags == null ? List.of() : tags;
+        Manifests.Pushed pushed = manifests.put(repository, reference, extraTags,
+                headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
                 readLimited(body, headers.getHeaderString(HttpHeaders.CONTENT_LENGTH)));
         Response.ResponseBuilder response = Response.status(201)
                 .header("Location", "/v2/" + repository + "/manifests/" + pushed.digest())
@@ -82,6 +86,10 @@ public class ManifestResource {
                 .header(HttpHeaders.CONTENT_LENGTH, 0);
         if (pushed.subject() != null) {
             response.header(RegistryHeaders.SUBJECT, pushed.subject().toString());
+        }
+        if (!extraTags.isEmpty()) {
+            // One OCI-Tag field per tag created: how a client learns that the ?tag= parameters were honoured.
+            pushed.tags().forEach(tag -> response.header(RegistryHeaders.OCI_TAG, tag));
         }
         return response.build();
     }

@@ -10,6 +10,8 @@ public final class RegistryHeaders {
     public static final String CHUNK_MIN_LENGTH = "OCI-Chunk-Min-Length";
     public static final String SUBJECT = "OCI-Subject";
     public static final String FILTERS_APPLIED = "OCI-Filters-Applied";
+    /** Names a tag a push by digest with {@code ?tag=} parameters created (one field per tag). */
+    public static final String OCI_TAG = "OCI-Tag";
 
     private RegistryHeaders() {
     }

@@ -14,7 +14,10 @@ import jakarta.inject.Inject;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Pushing and deleting manifests. A push is hashed and validated completely before anything is written; then
@@ -33,20 +36,29 @@ public class Manifests {
     @Inject
     ManifestCache cache;
 
-    public record Pushed(Digest digest, Digest subject) {
+    /** At least the 10 tags per push the distribution-spec asks a registry to accept. */
+    public static final int MAX_TAGS_PER_PUSH = 100;
+
+    /** {@code tags}: every tag now pointing at the manifest (the reference's, or the {@code ?tag=} ones). */
+    public record Pushed(Digest digest, Digest subject, List<String> tags) {
     }
 
-    public Pushed put(String repository, Reference reference, String contentType, byte[] body) {
+    /**
+     * Pushes the manifest by tag or digest; with a digest reference, {@code extraTags} (the {@code ?tag=} query
+     * parameters of the distribution-spec after v1.1.1) are all pointed at it in the same transaction, or none is.
+     */
+    public Pushed put(String repository, Reference reference, List<String> extraTags, String contentType, byte[] body) {
+        List<String> tags = tags(reference, extraTags);
         Digest digest = digestOf(body, reference instanceof Reference.ByDigest(Digest d) ? d.algorithm() : DigestAlgorithm.SHA256);
         if (reference instanceof Reference.ByDigest(Digest claimed) && !claimed.equals(digest)) {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "manifest does not match the digest in the URL",
                     Map.of("expected", claimed.toString(), "actual", digest.toString()));
         }
         ParsedManifest manifest = ManifestParser.parse(body, contentType);
-        store.push(repository, digest, manifest, body, reference instanceof Reference.Tag tag ? tag.name() : null);
+        store.push(repository, digest, manifest, body, tags);
         // Committed: this replica's next pull must see it now (others hear of it by notification).
         cache.evict(repository);
-        return new Pushed(digest, manifest.subject());
+        return new Pushed(digest, manifest.subject(), tags);
     }
 
     /** By digest: the manifest and its tags. By tag: only the tag (OCI Distribution 1.1). */
@@ -63,6 +75,28 @@ public class Manifests {
         if (!deleted) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", reference.toString());
         }
+    }
+
+    /** The tags a push points: the reference's, or the distinct {@code ?tag=} ones of a push by digest (each valid). */
+    private static List<String> tags(Reference reference, List<String> extraTags) {
+        if (extraTags.isEmpty()) {
+            return reference instanceof Reference.Tag(String name) ? List.of(name) : List.of();
+        }
+        if (reference instanceof Reference.Tag) {
+            throw new RegistryException(ErrorCode.TAG_INVALID, "tag query parameters go with a push by digest", extraTags);
+        }
+        Set<String> tags = new LinkedHashSet<>();
+        for (String tag : extraTags) {
+            if (!(Reference.parse(tag) instanceof Reference.Tag)) {
+                throw new RegistryException(ErrorCode.TAG_INVALID, "invalid tag", tag);
+            }
+            tags.add(tag);
+        }
+        if (tags.size() > MAX_TAGS_PER_PUSH) {
+            throw new RegistryException(ErrorCode.TAG_INVALID, "at most " + MAX_TAGS_PER_PUSH + " tags per push",
+                    Map.of("tags", tags.size(), "max", MAX_TAGS_PER_PUSH)).withStatus(414);
+        }
+        return List.copyOf(tags);
     }
 
     private static Digest digestOf(byte[] body, DigestAlgorithm algorithm) {

@@ -61,13 +61,19 @@ public class ManifestStore {
     @Inject
     TagStore tags;
 
+    @Inject
+    TagPolicyStore policies;
+
+    @Inject
+    TagGuard guard;
+
     /**
-     * Stores a validated manifest with its references and, when {@code tag} is not null, points the tag at it — all
-     * in one transaction: a rejected or interrupted push writes nothing. Pushing a stored manifest again only moves
-     * the tag.
+     * Stores a validated manifest with its references and points the tags at it ({@link TagStore#point}, under the
+     * namespace's tag policies) — all in one transaction: a rejected or interrupted push writes nothing, and a push
+     * with several tags creates all of them or none. Pushing a stored manifest again only moves the tags.
      */
     @Transactional
-    public void push(String repository, Digest digest, ParsedManifest manifest, byte[] body, String tag) {
+    public void push(String repository, Digest digest, ParsedManifest manifest, byte[] body, List<String> tagNames) {
         long repositoryId = repositories.getOrCreate(repository);
         try {
             lock("SELECT digest FROM repository_blob WHERE repository_id = ? AND digest = ANY (?) FOR KEY SHARE",
@@ -75,17 +81,30 @@ public class ManifestStore {
             lock("SELECT digest FROM manifest WHERE repository_id = ? AND digest = ANY (?) FOR KEY SHARE",
                     repositoryId, manifest.children(), "index references manifests unknown to the repository");
             long manifestId = insert(repositoryId, digest, manifest, body);
-            if (tag != null) {
-                tags.point(repositoryId, tag, manifestId);
-            }
+            tags.point(repositoryId, repository, tagNames, manifestId, digest.toString());
         } catch (VanishedRowException e) {
             throw RepositoryStore.vanished(repository);
         }
     }
 
-    /** Deletes the manifest and its tags; false when there is none; 409 when an index of the repository references it. */
+    /**
+     * Deletes the manifest and its tags; false when there is none; 409 when an index of the repository references it;
+     * 403 when a tag that a policy makes immutable points at it. For that check the manifest row is locked
+     * {@code FOR UPDATE} first: it waits for a push that holds the row {@code FOR KEY SHARE} to point a tag at it, and
+     * then sees that tag; no later push can point one at it until this transaction ends.
+     */
     @Transactional
     public boolean delete(String repository, Digest digest) {
+        List<TagPolicyStore.StoredTagPolicy> rules = policies.list(Namespace.of(repository));
+        if (guard.mayHaveImmutableTags(rules, repository)) {
+            Optional<Long> manifestId = jdbc.first("SELECT m.id FROM manifest m JOIN repository r ON r.id = m.repository_id "
+                    + "WHERE r.name = ? AND m.digest = ? FOR UPDATE OF m", row -> row.getLong(1), repository, digest.toString());
+            if (manifestId.isPresent()) {
+                tags.protecting(rules, repository, manifestId.get(), digest.toString()).ifPresent(refusal -> {
+                    throw refusal;
+                });
+            }
+        }
         return ReferencedContent.delete(jdbc, "DELETE FROM manifest m USING repository r WHERE m.repository_id = r.id "
                         + "AND r.name = ? AND m.digest = ? RETURNING m.repository_id",
                 "SELECT EXISTS (SELECT 1 FROM manifest_child c JOIN manifest m ON m.id = c.manifest_id "

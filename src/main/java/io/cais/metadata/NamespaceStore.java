@@ -29,6 +29,9 @@ public class NamespaceStore {
     @Inject
     UsageStore usage;
 
+    @Inject
+    TagPolicyStore tagPolicies;
+
     @Transactional
     public Optional<Namespace> find(String name) {
         return Namespace.<Namespace>find("name", name).firstResultOptional();
@@ -41,7 +44,7 @@ public class NamespaceStore {
                 new RegistryException(ErrorCode.NOT_FOUND, "namespace '" + name + "' does not exist", name));
     }
 
-    /** Creates the namespace; 409 when the name is taken. */
+    /** Creates the namespace with a copy of the default tag policies; 409 when the name is taken. */
     @Transactional
     public Namespace create(String name, String visibility, boolean archAliases, String untaggedManifests) {
         if (Namespace.count("name", name) > 0) {
@@ -55,6 +58,8 @@ public class NamespaceStore {
         namespace.untaggedManifests = untaggedManifests;
         namespace.persistAndFlush();
         Panache.getEntityManager().refresh(namespace);
+        // The server's default tag policies, as they are now: later changes to the defaults do not reach it.
+        tagPolicies.copyDefaults(namespace.id);
         return namespace;
     }
 

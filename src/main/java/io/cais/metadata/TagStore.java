@@ -1,12 +1,15 @@
 package io.cais.metadata;
 
 import io.cais.content.MediaTypes;
+import io.cais.error.RegistryException;
+import io.cais.metadata.TagPolicyStore.StoredTagPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /** Tags: a name in a repository pointing at one manifest. */
@@ -16,21 +19,95 @@ public class TagStore {
     @Inject
     Jdbc jdbc;
 
+    @Inject
+    TagPolicyStore policies;
+
+    @Inject
+    TagGuard guard;
+
     /**
-     * Points the tag at the manifest, in the push's transaction: created or moved by one upsert, so readers see the
-     * old manifest or the new one, never none.
+     * Points the tags at the manifest {@code digest} (id {@code manifestId}), in the push's transaction, under the
+     * namespace's tag policies as committed when this reads them. Every tag is checked against the blocking policies
+     * before any is written, so a refused push writes nothing (the transaction rolls back).
+     *
+     * <p>Locking rule (tag policies): a tag a policy makes immutable is inserted with {@code ON CONFLICT DO NOTHING},
+     * which waits for a concurrent push that inserted the same tag to end; when the row exists it is read
+     * {@code FOR UPDATE} and compared in this transaction, so of two pushes of different manifests to a new immutable
+     * tag exactly one wins and the other is refused, and a tag that exists never moves. Other tags are one upsert:
+     * readers see the old manifest or the new one, never none. Tags are written in lexical order, so two multi-tag
+     * pushes lock shared tags in the same order.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void point(long repositoryId, String tag, long manifestId) {
-        jdbc.update("INSERT INTO tag (repository_id, name, manifest_id) VALUES (?, ?, ?) ON CONFLICT (repository_id, name) "
-                + "DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now()", repositoryId, tag, manifestId);
+    public void point(long repositoryId, String repository, List<String> tags, long manifestId, String digest) {
+        if (tags.isEmpty()) {
+            return;
+        }
+        List<StoredTagPolicy> rules = policies.list(Namespace.of(repository));
+        for (String tag : tags) {
+            guard.blocked(rules, repository, tag).ifPresent(refusal -> {
+                throw refusal;
+            });
+        }
+        for (String tag : new TreeSet<>(tags)) {
+            Optional<TagGuard.ImmutableTag> immutable = guard.immutable(rules, repository, tag);
+            if (immutable.isPresent()) {
+                pointOnce(repositoryId, tag, manifestId, digest, immutable.get());
+            } else {
+                jdbc.update("INSERT INTO tag (repository_id, name, manifest_id) VALUES (?, ?, ?) ON CONFLICT (repository_id, name) "
+                        + "DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now()", repositoryId, tag, manifestId);
+            }
+        }
     }
 
-    /** Deletes the tag, not the manifest; false when there is no such tag. */
+    /** Creates an immutable tag, or accepts it as it is when it already points at the manifest; refuses moving it. */
+    private void pointOnce(long repositoryId, String tag, long manifestId, String digest, TagGuard.ImmutableTag immutable) {
+        while (jdbc.update("INSERT INTO tag (repository_id, name, manifest_id) VALUES (?, ?, ?) ON CONFLICT (repository_id, name) "
+                + "DO NOTHING", repositoryId, tag, manifestId) == 0) {
+            Optional<String> current = jdbc.first("SELECT m.digest FROM tag t JOIN manifest m ON m.id = t.manifest_id "
+                    + "WHERE t.repository_id = ? AND t.name = ? FOR UPDATE OF t", row -> row.getString(1), repositoryId, tag);
+            if (current.isPresent()) {
+                if (!current.get().equals(digest)) {
+                    throw immutable.refusal(current.get(), digest);
+                }
+                return;
+            }
+            // Deleted (with its manifest) between the insert and the read: insert again.
+        }
+    }
+
+    /**
+     * Deletes the tag, not the manifest; false when there is no such tag. A tag a policy makes immutable is read
+     * {@code FOR UPDATE} and refused instead.
+     */
     @Transactional
     public boolean delete(String repository, String tag) {
+        Optional<TagGuard.ImmutableTag> immutable = guard.immutable(policies.list(Namespace.of(repository)), repository, tag);
+        if (immutable.isPresent()) {
+            Optional<String> current = jdbc.first("SELECT m.digest FROM repository r JOIN tag t ON t.repository_id = r.id "
+                    + "JOIN manifest m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ? FOR UPDATE OF t",
+                    row -> row.getString(1), repository, tag);
+            if (current.isPresent()) {
+                throw immutable.get().refusal(current.get(), null);
+            }
+            return false;
+        }
         return jdbc.update("DELETE FROM tag t USING repository r WHERE t.repository_id = r.id AND r.name = ? AND t.name = ?",
                 repository, tag) > 0;
+    }
+
+    /**
+     * The refusal of deleting the manifest {@code manifestId} when an immutable tag points at it; called by a manifest
+     * delete that holds the manifest row {@code FOR UPDATE}, so no tag can be pointed at it meanwhile.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    Optional<RegistryException> protecting(List<StoredTagPolicy> rules, String repository, long manifestId, String digest) {
+        for (String tag : jdbc.list("SELECT name FROM tag WHERE manifest_id = ? ORDER BY name", row -> row.getString(1), manifestId)) {
+            Optional<TagGuard.ImmutableTag> immutable = guard.immutable(rules, repository, tag);
+            if (immutable.isPresent()) {
+                return Optional.of(immutable.get().refusal(digest, null));
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -259,6 +259,28 @@ class DockerEngineIT {
         assertThat(missing.stderr()).contains("manifest unknown");
     }
 
+    @Test
+    void pushOfLatestToProdFailsWithTheTagPolicysMessageAndAMovedReleaseTagToo() throws Exception {
+        String prod = AdminApi.productionNamespace("prod");
+        Path client = loggedIn("prod", AdminApi.robot(prod, "ci", List.of("pull", "push"), List.of("*"), null));
+        String latest = host + "/" + prod + "/app:latest";
+        docker.build(client, latest, "linux/amd64", Map.of("app.txt", "prod " + unique()));
+
+        Commands.Result blocked = docker.run(client, "push", latest);
+        assertThat(blocked.exitCode()).as(blocked.describe()).isNotZero();
+        assertThat(blocked.stderr()).as(blocked.describe()).contains("denied: " + AdminApi.latestRefused(prod + "/app"));
+        assertThat(Http.send("HEAD", manifestUrl(latest), null).statusCode()).isEqualTo(404);
+
+        String release = host + "/" + prod + "/app:v1";
+        docker.ok(client, "tag", latest, release);
+        String digest = pushedDigest(docker.ok(client, "push", release));
+        docker.build(client, release, "linux/amd64", Map.of("app.txt", "another build " + unique()));
+        Commands.Result moved = docker.run(client, "push", release);
+        assertThat(moved.exitCode()).as(moved.describe()).isNotZero();
+        assertThat(moved.stderr()).as(moved.describe()).contains(AdminApi.releaseMoveRefused(prod));
+        assertThat(servedDigest(release)).isEqualTo(digest);
+    }
+
     /** A client configuration logged in with {@code docker login} as the robot. */
     private Path loggedIn(String name, Robot robot) throws Exception {
         Path client = docker.clientConfig(name + "-" + unique());

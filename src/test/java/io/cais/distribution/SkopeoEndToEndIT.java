@@ -279,6 +279,28 @@ class SkopeoEndToEndIT {
         assertThat(missing.stderr()).containsIgnoringCase("manifest unknown");
     }
 
+    @Test
+    void copyToABlockedOrImmutableTagFailsAndSkopeoShowsThePolicysMessage() throws Exception {
+        String namespace = AdminApi.productionNamespace("skopeo-prod");
+        String repo = namespace + "/app";
+        Image image = OciLayouts.image("amd64", 1);
+        Path source = OciLayouts.write(dir("policy-src"), "v1", image);
+
+        Skopeo.Result blocked = skopeo.run("copy", "--dest-tls-verify=false", "oci:" + source + ":v1", docker(repo, ":latest"));
+        assertThat(blocked.exitCode()).as(blocked.describe()).isNotZero();
+        assertThat(blocked.stderr()).as(blocked.describe()).contains("denied: " + AdminApi.latestRefused(repo));
+        assertThat(Http.send("HEAD", registry.url("/v2/" + repo + "/manifests/latest"), null).statusCode()).isEqualTo(404);
+
+        skopeo.ok("copy", "--dest-tls-verify=false", "oci:" + source + ":v1", docker(repo, ":v1"));
+        skopeo.ok("copy", "--dest-tls-verify=false", "oci:" + source + ":v1", docker(repo, ":v1"));
+        Image other = OciLayouts.image("amd64", 1);
+        Path otherSource = OciLayouts.write(dir("policy-other"), "v1", other);
+        Skopeo.Result moved = skopeo.run("copy", "--dest-tls-verify=false", "oci:" + otherSource + ":v1", docker(repo, ":v1"));
+        assertThat(moved.exitCode()).as(moved.describe()).isNotZero();
+        assertThat(moved.stderr()).as(moved.describe()).contains(AdminApi.releaseMoveRefused(namespace));
+        assertThat(inspect(docker(repo, ":v1")).path("Digest").asText()).isEqualTo(image.manifest().digest());
+    }
+
     private String docker(String repository, String suffix) {
         return "docker://" + host + "/" + repository + suffix;
     }

@@ -84,4 +84,38 @@ public final class AdminApi {
         trust(namespace, "prod", cluster);
         workloadRule(namespace, "prod", "system:serviceaccount:" + kubernetesNamespace + ":*", List.of("pull"), List.of("*"));
     }
+
+    /** Adds a tag policy to the namespace ({@code kind}: immutable or blocked) for every repository. */
+    public static void tagPolicy(String namespace, String name, String kind, List<String> tags, List<String> exclusions) {
+        tagPolicy(namespace, Map.of("name", name, "kind", kind, "tags", tags, "exclusions", exclusions));
+    }
+
+    /** Adds the tag policy {@code body} describes to the namespace. */
+    public static void tagPolicy(String namespace, Map<String, Object> body) {
+        asAdmin().body(body).post("/api/v1/namespaces/" + namespace + "/tag-policies").then().statusCode(201);
+    }
+
+    /**
+     * A new namespace as production is run: {@code latest} blocked by policy {@code no-latest} ("pin a version tag"),
+     * {@code v*} tags immutable by policy {@code releases}.
+     */
+    public static String productionNamespace(String prefix) {
+        String namespace = namespace(prefix, "private");
+        tagPolicy(namespace, Map.of("name", "no-latest", "kind", "blocked", "tags", List.of("latest"),
+                "description", "pin a version tag"));
+        tagPolicy(namespace, "releases", "immutable", List.of("v*"), List.of());
+        return namespace;
+    }
+
+    /** What a client shows when a push of {@code latest} to a repository of a {@link #productionNamespace} is refused. */
+    public static String latestRefused(String repository) {
+        String namespace = repository.substring(0, repository.indexOf('/'));
+        return "tag 'latest' cannot be pushed to " + repository + ": tags matching 'latest' are blocked by tag policy "
+                + "'no-latest' of namespace '" + namespace + "' (pin a version tag)";
+    }
+
+    /** What a client shows when a {@code v*} tag of a {@link #productionNamespace} would move. */
+    public static String releaseMoveRefused(String namespace) {
+        return "tags matching 'v*' are immutable once pushed by tag policy 'releases' of namespace '" + namespace + "'";
+    }
 }
