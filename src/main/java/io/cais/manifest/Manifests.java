@@ -37,13 +37,26 @@ public class Manifests {
     }
 
     public Pushed put(String repository, Reference reference, String contentType, byte[] body) {
+        return put(repository, reference, contentType, body, true);
+    }
+
+    /**
+     * Stores a manifest fetched from an upstream registry into its cache repository, as a push would; an index may
+     * come before its children (only the platforms pulled are ever fetched).
+     */
+    public Pushed putCached(String repository, Reference reference, String contentType, byte[] body) {
+        return put(repository, reference, contentType, body, false);
+    }
+
+    private Pushed put(String repository, Reference reference, String contentType, byte[] body, boolean childrenRequired) {
         Digest digest = digestOf(body, reference instanceof Reference.ByDigest(Digest d) ? d.algorithm() : DigestAlgorithm.SHA256);
         if (reference instanceof Reference.ByDigest(Digest claimed) && !claimed.equals(digest)) {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "manifest does not match the digest in the URL",
                     Map.of("expected", claimed.toString(), "actual", digest.toString()));
         }
         ParsedManifest manifest = ManifestParser.parse(body, contentType);
-        store.push(repository, digest, manifest, body, reference instanceof Reference.Tag tag ? tag.name() : null);
+        store.push(repository, digest, manifest, body, reference instanceof Reference.Tag tag ? tag.name() : null,
+                childrenRequired);
         // Committed: this replica's next pull must see it now (others hear of it by notification).
         cache.evict(repository);
         return new Pushed(digest, manifest.subject());
@@ -65,7 +78,8 @@ public class Manifests {
         }
     }
 
-    private static Digest digestOf(byte[] body, DigestAlgorithm algorithm) {
+    /** The digest of manifest bytes, as a push computes it. */
+    public static Digest digestOf(byte[] body, DigestAlgorithm algorithm) {
         try {
             return Digest.of(algorithm, MessageDigest.getInstance(algorithm.jcaName()).digest(body));
         } catch (NoSuchAlgorithmException e) {
