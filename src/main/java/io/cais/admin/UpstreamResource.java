@@ -5,6 +5,7 @@ import io.cais.auth.Rule;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.cais.metadata.UpstreamStore.StoredUpstream;
+import io.cais.proxy.Prefetch;
 import io.cais.proxy.Upstreams;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
@@ -54,6 +55,13 @@ public class UpstreamResource {
     @Inject
     Upstreams upstreams;
 
+    @Inject
+    Prefetch prefetch;
+
+    /** {@code images}: names in the upstream, {@code library/nginx:1.27}, {@code library/alpine@sha256:…}. */
+    public record PrefetchRequest(List<String> images) {
+    }
+
     @POST
     @Authorize(Rule.SERVER_ADMIN)
     public Response create(NewUpstream body) {
@@ -97,6 +105,26 @@ public class UpstreamResource {
     public Response delete(@PathParam("name") String name) {
         upstreams.delete(name);
         return Response.noContent().build();
+    }
+
+    /** Fetches the images into the cache namespace in the background; 202 with the job's progress. */
+    @POST
+    @Path("{name}/prefetch")
+    @Authorize(Rule.SERVER_ADMIN)
+    public Response startPrefetch(@PathParam("name") String name, PrefetchRequest body) {
+        NamespaceResource.require(body);
+        Prefetch.Progress started = prefetch.start(name, body.images());
+        return Response.accepted(started).location(URI.create("/api/v1/upstreams/" + name + "/prefetch/" + started.id()))
+                .build();
+    }
+
+    /** A pre-fetch job's progress, on the replica that runs it. */
+    @GET
+    @Path("{name}/prefetch/{id}")
+    @Authorize(Rule.SERVER_ADMIN)
+    public Prefetch.Progress prefetchProgress(@PathParam("name") String name, @PathParam("id") String id) {
+        return prefetch.progress(name, id).orElseThrow(() -> new RegistryException(ErrorCode.NOT_FOUND,
+                "no pre-fetch job " + id + " of upstream '" + name + "' on this replica", id));
     }
 
     private static Upstreams.Settings settings(NewUpstream body, String namespace) {

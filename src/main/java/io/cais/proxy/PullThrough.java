@@ -254,6 +254,11 @@ public class PullThrough {
         Pending fetched = new Pending(repository, reference, contentType, body, parsed, record);
         if (!store(fetched)) {
             pending.put(key(repository, reference), fetched);
+            if (reference instanceof Reference.Tag) {
+                // Clients resolve a tag, then ask for the manifest by its digest: that is served from here too.
+                Reference byDigest = new Reference.ByDigest(digest);
+                pending.put(key(repository, byDigest), new Pending(repository, byDigest, contentType, body, parsed, record));
+            }
         }
         if (reference instanceof Reference.Tag) {
             revalidated.put(key(repository, reference), Boolean.TRUE);
@@ -280,7 +285,7 @@ public class PullThrough {
     }
 
     /** Stores the repository's pending manifests whose blobs are all cached now. */
-    private void storePending(String repository) {
+    void storePending(String repository) {
         String prefix = repository + " ";
         pending.asMap().forEach((key, waiting) -> {
             if (key.startsWith(prefix)) {

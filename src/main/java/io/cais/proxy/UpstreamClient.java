@@ -24,7 +24,9 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +48,8 @@ public class UpstreamClient {
             "application/vnd.docker.distribution.manifest.v2+json");
     private static final Pattern PARAMETER = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final long DEFAULT_TOKEN_SECONDS = 60;
+    private static final int MAX_REDIRECTS = 5;
+    private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
 
     @Inject
     ProxyConfig config;
@@ -66,7 +70,7 @@ public class UpstreamClient {
     @jakarta.annotation.PostConstruct
     void start() {
         http = HttpClient.newBuilder().connectTimeout(config.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /**
@@ -91,7 +95,7 @@ public class UpstreamClient {
                     response = http.send(request(uri, head, accept, retry.get()), HttpResponse.BodyHandlers.ofInputStream());
                 }
             }
-            HttpResponse<InputStream> answered = response;
+            HttpResponse<InputStream> answered = followRedirects(response, head, accept);
             handedOver = true;
             return new ReleasingResponse(answered, slot);
         } catch (InterruptedException e) {
@@ -102,6 +106,29 @@ public class UpstreamClient {
                 slot.release();
             }
         }
+    }
+
+    /**
+     * Follows redirects (Docker Hub and S3-backed registries send blobs to a CDN or a presigned URL). Credentials go
+     * only to the upstream's own origin: a presigned URL refuses a request that carries an Authorization header too,
+     * and a token must not leak to a third party.
+     */
+    private HttpResponse<InputStream> followRedirects(HttpResponse<InputStream> response, boolean head, String accept)
+            throws IOException, InterruptedException {
+        HttpResponse<InputStream> current = response;
+        for (int hop = 0; hop < MAX_REDIRECTS && REDIRECTS.contains(current.statusCode()); hop++) {
+            Optional<String> location = current.headers().firstValue("Location");
+            if (location.isEmpty()) {
+                break;
+            }
+            URI target = current.uri().resolve(location.get());
+            boolean sameOrigin = Objects.equals(target.getScheme(), current.uri().getScheme())
+                    && Objects.equals(target.getAuthority(), current.uri().getAuthority());
+            String authorization = sameOrigin ? current.request().headers().firstValue("Authorization").orElse(null) : null;
+            current.body().close();
+            current = http.send(request(target, head, accept, authorization), HttpResponse.BodyHandlers.ofInputStream());
+        }
+        return current;
     }
 
     private void acquire(Upstream upstream, Semaphore slot) {

@@ -8,6 +8,7 @@ import io.cais.testing.CriImageService;
 import io.cais.testing.DockerEngine;
 import io.cais.testing.Http;
 import io.cais.testing.OciLayouts;
+import io.cais.testing.PostgresTestResource;
 import io.cais.testing.RegistryProcess;
 import io.cais.testing.Skopeo;
 import io.cais.testing.UpstreamRegistry;
@@ -100,6 +101,16 @@ class PullThroughIT {
         assertThat(view.path("hasPassword").asBoolean()).isTrue();
         assertThat(body).doesNotContain(UpstreamRegistry.PASSWORD);
         assertThat(Http.send("GET", cais.url("/api/v1/namespaces/" + CACHE), null).statusCode()).isEqualTo(200);
+        // Sealed with cais.proxy.credentials-key in the database.
+        try (var connection = java.sql.DriverManager.getConnection(
+                PostgresTestResource.server().getJdbcUrl("postgres", "postgres"), "postgres", "");
+             var statement = connection.prepareStatement("SELECT password FROM upstream WHERE name = ?")) {
+            statement.setString(1, UPSTREAM);
+            try (var row = statement.executeQuery()) {
+                assertThat(row.next()).isTrue();
+                assertThat(row.getString(1)).startsWith("aes-gcm:").doesNotContain(UpstreamRegistry.PASSWORD);
+            }
+        }
     }
 
     @Test
@@ -130,6 +141,7 @@ class PullThroughIT {
         OciLayouts.Image image = pushUpstream("team/many", "v1", 3);
         List<Future<Boolean>> pulls = new ArrayList<>();
         try (ExecutorService clients = Executors.newFixedThreadPool(50)) {
+            warmDatabasePool(clients);
             for (int i = 0; i < 50; i++) {
                 pulls.add(clients.submit(() -> pullOverHttp(CACHE + "/team/many", "v1", image)));
             }
@@ -211,6 +223,36 @@ class PullThroughIT {
     }
 
     @Test
+    @Order(6)
+    void aPrefetchStoresEveryPlatformOfAnIndexAndReportsItsProgress() throws Exception {
+        OciLayouts.Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 1));
+        Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), "2.0", index);
+        skopeo.ok("copy", "--all", "--dest-tls-verify=false", "--dest-creds", upstream.credentials(), "oci:" + source + ":2.0",
+                "docker://" + upstream.host() + "/team/multi:2.0");
+
+        HttpResponse<byte[]> started = Http.send("POST", cais.url("/api/v1/upstreams/" + UPSTREAM + "/prefetch"),
+                "{\"images\":[\"team/multi:2.0\"]}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+        assertThat(started.statusCode()).isEqualTo(202);
+        String progressUrl = URI.create(cais.url("/")).resolve(started.headers().firstValue("Location").orElseThrow()).toString();
+        JsonNode progress = OciLayouts.readJson(started.body());
+        for (int i = 0; i < 300 && progress.path("state").asText().equals("running"); i++) {
+            Thread.sleep(100);
+            progress = OciLayouts.readJson(Http.send("GET", progressUrl, null).body());
+        }
+        assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("done");
+        assertThat(progress.path("manifests").asInt()).isEqualTo(3);
+        assertThat(progress.path("blobs").asInt()).isEqualTo(5);
+
+        for (OciLayouts.Image image : index.images()) {
+            assertThat(pullOverHttp(CACHE + "/team/multi", image.manifest().digest(), image)).isTrue();
+            for (OciLayouts.Blob blob : image.blobs()) {
+                String kind = blob == image.manifest() ? "/manifests/" : "/blobs/";
+                assertThat(upstream.answered("GET", "/v2/team/multi" + kind + blob.digest(), 200)).as(blob.digest()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     @Order(7)
     @Tag("engines")
     void theDockerEnginePullsByNameThroughTheCache() throws Exception {
@@ -227,6 +269,9 @@ class PullThroughIT {
             assertThat(id).isEqualTo(image.config().digest());
         }
         assertThat(upstream.answered("GET", "/v2/team/docker/manifests/v1", 200)).isEqualTo(1);
+        assertThat(upstream.answered("GET", "/v2/team/docker/manifests/" + image.manifest().digest(), 200))
+                .as("the engine resolves the tag, then asks by digest: served from what the tag's fetch brought")
+                .isZero();
     }
 
     @Test
@@ -245,7 +290,38 @@ class PullThroughIT {
             }
         }
         assertThat(upstream.answered("GET", "/v2/team/node/manifests/v1", 200)).isEqualTo(1);
-        assertThat(cais.log()).doesNotContain("ERROR");
+        assertThat(upstream.answered("GET", "/v2/team/node/manifests/" + image.manifest().digest(), 200)).isZero();
+    }
+
+    @Test
+    @Order(9)
+    void anUpstreamThatChallengesForABearerTokenIsPulledThroughTheTokenFlow() throws Exception {
+        String database = "proxy_upstream_" + UUID.randomUUID().toString().substring(0, 8);
+        try (var connection = java.sql.DriverManager.getConnection(
+                PostgresTestResource.server().getJdbcUrl("postgres", "postgres"), "postgres", "");
+             var statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + database);
+        }
+        // A second Cais as the upstream: private, so every request is challenged with Bearer realm=…/auth/token.
+        try (RegistryProcess tokenUpstream = RegistryProcess.start(work.resolve("token-upstream"), Map.of(
+                "quarkus.datasource.jdbc.url", PostgresTestResource.server().getJdbcUrl("postgres", database),
+                "quarkus.datasource.username", "postgres",
+                "cais.storage.filesystem.root", work.resolve("token-upstream/blobs").toString()))) {
+            String upstreamHost = tokenUpstream.url("").substring("http://".length());
+            OciLayouts.Image image = OciLayouts.image("amd64", 2);
+            Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), "v1", image);
+            skopeo.ok("copy", "--dest-tls-verify=false", "--dest-creds", Admin.USER + ":" + Admin.PASSWORD,
+                    "oci:" + source + ":v1", "docker://" + upstreamHost + "/" + Blobs.NAMESPACE + "/app:v1");
+            HttpResponse<byte[]> created = Http.send("POST", cais.url("/api/v1/upstreams"), ("{\"name\":\"cais.example\","
+                    + "\"url\":\"" + tokenUpstream.url("") + "\",\"namespace\":\"caiscache\",\"username\":\"" + Admin.USER
+                    + "\",\"password\":\"" + Admin.PASSWORD + "\"}").getBytes(StandardCharsets.UTF_8),
+                    "Content-Type", "application/json");
+            assertThat(created.statusCode()).isEqualTo(201);
+
+            assertThat(pullOverHttp("caiscache/" + Blobs.NAMESPACE + "/app", "v1", image)).isTrue();
+            assertThat(tokenUpstream.log()).contains("GET /auth/token 200")
+                    .contains("path=/v2/" + Blobs.NAMESPACE + "/app/manifests/v1");
+        }
     }
 
     @Test
@@ -303,6 +379,20 @@ class PullThroughIT {
             }
         }
         return true;
+    }
+
+    /**
+     * Opens the registry's database connections before a burst: this test is about the upstream, and 32 PostgreSQL
+     * connections opened at once on two busy CPUs can take longer than the pool's acquisition timeout.
+     */
+    private void warmDatabasePool(ExecutorService clients) throws Exception {
+        List<Future<Integer>> warming = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            warming.add(clients.submit(() -> Http.send("GET", cais.url("/v2/" + CACHE + "/team/app/tags/list"), null).statusCode()));
+        }
+        for (Future<Integer> request : warming) {
+            request.get();
+        }
     }
 
     private String manifestDigest(String repository, String tag) throws Exception {
