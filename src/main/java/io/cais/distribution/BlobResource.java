@@ -11,6 +11,7 @@ import io.cais.error.Outages;
 import io.cais.error.RegistryException;
 import io.cais.metadata.BlobLinkStore;
 import io.cais.observability.TransferMetrics;
+import io.cais.proxy.PullThrough;
 import io.cais.storage.BlobContent;
 import io.cais.storage.BlobStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -68,6 +69,9 @@ public class BlobResource {
     @Inject
     Outages outages;
 
+    @Inject
+    PullThrough proxy;
+
     @HEAD
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/blobs/{digest: [^/]+}")
@@ -75,7 +79,9 @@ public class BlobResource {
                          @HeaderParam("If-None-Match") String ifNoneMatch) {
         String repository = RepositoryName.require(name);
         Digest digest = Digest.parse(digestParam);
-        long size = linkedSize(repository, digest);
+        long size = proxy.caches(repository) && links.linkedSize(repository, digest).isEmpty()
+                ? proxy.upstreamSize(repository, digest).orElseThrow(() -> unknown(digest))
+                : linkedSize(repository, digest);
         if (ConditionalRequests.notModified(ifNoneMatch, digest.toString())) {
             return notModified(digest);
         }
@@ -90,10 +96,20 @@ public class BlobResource {
                         @Context HttpServerRequest httpRequest) throws IOException {
         String repository = RepositoryName.require(name);
         Digest digest = Digest.parse(digestParam);
-        long size = linkedSize(repository, digest);
         if (ConditionalRequests.notModified(ifNoneMatch, digest.toString())) {
+            linkedSize(repository, digest);
             return notModified(digest);
         }
+        if (proxy.caches(repository) && links.linkedSize(repository, digest).isEmpty()) {
+            PullThrough.BlobFetch fetch = proxy.blob(repository, digest);
+            if (fetch instanceof PullThrough.BlobFetch.Streaming cold) {
+                if (rangeHeader == null) {
+                    return coldBlob(digest, cold);
+                }
+                cold.body().write(OutputStream.nullOutputStream()); // a range of a cold blob: store it whole first
+            }
+        }
+        long size = linkedSize(repository, digest);
         Optional<URI> redirect = store.redirect(digest);
         if (redirect.isPresent()) {
             return Response.temporaryRedirect(redirect.get())
@@ -114,6 +130,15 @@ public class BlobResource {
             case BlobContent.Stream stream -> (StreamingOutput) out -> relay(stream.stream(), out, httpRequest);
         };
         return blobHeaders(response.entity(entity), digest, length).build();
+    }
+
+    /** A blob streamed from the upstream while it is stored; its length when the upstream gave one, else chunked. */
+    private Response coldBlob(Digest digest, PullThrough.BlobFetch.Streaming cold) {
+        Response.ResponseBuilder response = blobHeaders(Response.ok(cold.body()), digest, cold.length());
+        if (cold.length() < 0) {
+            response.header(HttpHeaders.CONTENT_LENGTH, null);
+        }
+        return response.build();
     }
 
     @DELETE
@@ -206,8 +231,12 @@ public class BlobResource {
             size = aliases.blobSize(name, digest);
         }
         if (size.isEmpty()) {
-            throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to repository", digest.toString());
+            throw unknown(digest);
         }
         return size.getAsLong();
+    }
+
+    private static RegistryException unknown(Digest digest) {
+        return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to repository", digest.toString());
     }
 }

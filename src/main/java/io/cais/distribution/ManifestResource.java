@@ -12,6 +12,7 @@ import io.cais.error.RegistryException;
 import io.cais.manifest.ManifestLookup;
 import io.cais.manifest.Manifests;
 import io.cais.metadata.ManifestRecord;
+import io.cais.proxy.PullThrough;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BeanParam;
@@ -52,6 +53,9 @@ public class ManifestResource {
 
     @Inject
     PullAudit audit;
+
+    @Inject
+    PullThrough proxy;
 
     @HEAD
     @Authorize(Rule.REPOSITORY_PULL)
@@ -129,7 +133,8 @@ public class ManifestResource {
         Reference reference = Reference.lookup(referenceParam);
         boolean fresh = noCache(headers.cacheControl);
         Optional<Set<String>> accepted = ManifestNegotiation.accepted(headers.accept);
-        ManifestRecord stored = find(repository, reference, withBody, fresh, referenceParam);
+        PullThrough.Served served = find(repository, reference, withBody, fresh, referenceParam);
+        ManifestRecord stored = served.manifest();
         ManifestRecord manifest = ManifestNegotiation.acceptable(accepted, stored.mediaType()) ? stored
                 : acceptableChild(repository, reference, stored, accepted.get(), withBody, fresh).orElseThrow(() ->
                         new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "the manifest exists, but in no media type the "
@@ -145,6 +150,9 @@ public class ManifestResource {
         if (reference instanceof Reference.ByDigest) {
             response.header(HttpHeaders.CACHE_CONTROL, ConditionalRequests.IMMUTABLE);
         }
+        if (served.warning() != null) {
+            response.header("Warning", served.warning());
+        }
         audit.served(repository, manifest.digest());
         return response
                 .header(RegistryHeaders.CONTENT_DIGEST, manifest.digest())
@@ -159,17 +167,23 @@ public class ManifestResource {
             return Optional.empty();
         }
         byte[] index = stored.payload() != null ? stored.payload()
-                : find(repository, reference, true, fresh, reference.toString()).payload();
+                : find(repository, reference, true, fresh, reference.toString()).manifest().payload();
         return ManifestNegotiation.defaultChild(index, accepted)
                 .flatMap(child -> lookup.find(repository, Reference.lookup(child), withBody, fresh))
                 .filter(child -> accepted.contains(child.mediaType()));
     }
 
-    /** The repository's manifest; when the repository has none, the one its name serves as an arch alias. */
-    private ManifestRecord find(String repository, Reference reference, boolean withBody, boolean fresh, String asked) {
-        return lookup.find(repository, reference, withBody, fresh)
+    /**
+     * The repository's manifest; when the repository has none, the one its name serves as an arch alias. In a cache
+     * namespace, the pull-through cache's (fetched from the upstream on a miss, a tag revalidated when due).
+     */
+    private PullThrough.Served find(String repository, Reference reference, boolean withBody, boolean fresh, String asked) {
+        if (proxy.caches(repository)) {
+            return proxy.manifest(repository, reference, withBody, fresh);
+        }
+        return new PullThrough.Served(lookup.find(repository, reference, withBody, fresh)
                 .or(() -> aliases.manifest(repository, reference, withBody, fresh)).orElseThrow(() ->
-                new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", asked));
+                new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown", asked)), null);
     }
 
     /** Reads the manifest, refusing more than the configured maximum without reading it all (413). */

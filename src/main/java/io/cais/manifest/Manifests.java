@@ -48,6 +48,19 @@ public class Manifests {
      * parameters of the distribution-spec after v1.1.1) are all pointed at it in the same transaction, or none is.
      */
     public Pushed put(String repository, Reference reference, List<String> extraTags, String contentType, byte[] body) {
+        return put(repository, reference, extraTags, contentType, body, true);
+    }
+
+    /**
+     * Stores a manifest fetched from an upstream registry into its cache repository, as a push would (tag policies
+     * included); an index may come before its children (only the platforms pulled are ever fetched).
+     */
+    public Pushed putCached(String repository, Reference reference, String contentType, byte[] body) {
+        return put(repository, reference, List.of(), contentType, body, false);
+    }
+
+    private Pushed put(String repository, Reference reference, List<String> extraTags, String contentType, byte[] body,
+                       boolean childrenRequired) {
         List<String> tags = tags(reference, extraTags);
         Digest digest = digestOf(body, reference instanceof Reference.ByDigest(Digest d) ? d.algorithm() : DigestAlgorithm.SHA256);
         if (reference instanceof Reference.ByDigest(Digest claimed) && !claimed.equals(digest)) {
@@ -55,7 +68,7 @@ public class Manifests {
                     Map.of("expected", claimed.toString(), "actual", digest.toString()));
         }
         ParsedManifest manifest = ManifestParser.parse(body, contentType);
-        store.push(repository, digest, manifest, body, tags);
+        store.push(repository, digest, manifest, body, tags, childrenRequired);
         // Committed: this replica's next pull must see it now (others hear of it by notification).
         cache.evict(repository);
         return new Pushed(digest, manifest.subject(), tags);
@@ -99,7 +112,8 @@ public class Manifests {
         return List.copyOf(tags);
     }
 
-    private static Digest digestOf(byte[] body, DigestAlgorithm algorithm) {
+    /** The digest of manifest bytes, as a push computes it. */
+    public static Digest digestOf(byte[] body, DigestAlgorithm algorithm) {
         try {
             return Digest.of(algorithm, MessageDigest.getInstance(algorithm.jcaName()).digest(body));
         } catch (NoSuchAlgorithmException e) {

@@ -74,12 +74,25 @@ public class ManifestStore {
      */
     @Transactional
     public void push(String repository, Digest digest, ParsedManifest manifest, byte[] body, List<String> tagNames) {
+        push(repository, digest, manifest, body, tagNames, true);
+    }
+
+    /**
+     * As {@link #push(String, Digest, ParsedManifest, byte[], List)}; without {@code childrenRequired}, an index
+     * is stored before its children: the pull-through cache keeps an upstream's index whose other platforms' images
+     * are never pulled. Blobs are always required (their rows are what {@code manifest_blob} refers to).
+     */
+    @Transactional
+    public void push(String repository, Digest digest, ParsedManifest manifest, byte[] body, List<String> tagNames,
+                     boolean childrenRequired) {
         long repositoryId = repositories.getOrCreate(repository);
         try {
             lock("SELECT digest FROM repository_blob WHERE repository_id = ? AND digest = ANY (?) FOR KEY SHARE",
                     repositoryId, manifest.blobs(), "manifest references blobs unknown to the repository");
-            lock("SELECT digest FROM manifest WHERE repository_id = ? AND digest = ANY (?) FOR KEY SHARE",
-                    repositoryId, manifest.children(), "index references manifests unknown to the repository");
+            if (childrenRequired) {
+                lock("SELECT digest FROM manifest WHERE repository_id = ? AND digest = ANY (?) FOR KEY SHARE",
+                        repositoryId, manifest.children(), "index references manifests unknown to the repository");
+            }
             long manifestId = insert(repositoryId, digest, manifest, body);
             tags.point(repositoryId, repository, tagNames, manifestId, digest.toString());
         } catch (VanishedRowException e) {

@@ -58,6 +58,16 @@ public final class Containerd implements AutoCloseable {
         Files.writeString(hosts, "server = \"http://" + hostAndPort + "\"\n");
     }
 
+    /**
+     * A node's mirror configuration: pulls of images named {@code registryHost/…} go to the plain-HTTP mirror at
+     * {@code mirrorHostAndPort} first (which containerd asks with {@code ?ns=registryHost}), then to the registry.
+     */
+    public void mirror(String registryHost, String mirrorHostAndPort) throws IOException {
+        Path hosts = Files.createDirectories(dir.resolve("certs.d").resolve(registryHost)).resolve("hosts.toml");
+        Files.writeString(hosts, "server = \"https://" + registryHost + "\"\n\n[host.\"http://" + mirrorHostAndPort
+                + "\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
+    }
+
     /** A client of containerd's CRI image service, as the kubelet has. */
     public CriImageService imageService() {
         return new CriImageService(dir.resolve("containerd.sock"));

@@ -46,6 +46,18 @@ public final class RegistryProcess implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * As {@link #start}, on the test PostgreSQL server's {@code postgres} database with blobs under {@code workDir},
+     * plus {@code properties}.
+     */
+    public static RegistryProcess startOnTestDatabase(Path workDir, Map<String, String> properties) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(properties);
+        all.put("quarkus.datasource.jdbc.url", PostgresTestResource.server().getJdbcUrl("postgres", "postgres"));
+        all.put("quarkus.datasource.username", "postgres");
+        all.putIfAbsent("cais.storage.filesystem.root", workDir.resolve("blobs").toString());
+        return start(workDir, all);
+    }
+
     /** Starts the runner jar with exactly the given system properties, as an operator would. */
     public static RegistryProcess startUnconfigured(Path workDir, Map<String, String> properties) throws Exception {
         return launch(workDir, properties, List.of());

@@ -1,0 +1,44 @@
+package io.cais.proxy;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** The pull-through cache. Every property is listed in docs/configuration.md. */
+@ConfigMapping(prefix = "cais.proxy")
+public interface ProxyConfig {
+
+    /**
+     * How long a cached tag is served without asking the upstream: after this, the next pull of the tag sends one
+     * {@code HEAD} upstream (per replica) and follows the tag when it moved.
+     */
+    @WithDefault("PT5M")
+    Duration tagRevalidation();
+
+    /** Longest time to open a connection to an upstream. */
+    @WithDefault("PT5S")
+    Duration connectTimeout();
+
+    /** Longest wait for an upstream's response headers (a manifest, a HEAD, a token, the start of a blob). */
+    @WithDefault("PT30S")
+    Duration requestTimeout();
+
+    /**
+     * How long a request waits for one of its upstream's connections ({@code maxConcurrency}) before it is
+     * answered 429.
+     */
+    @WithDefault("PT30S")
+    Duration concurrencyWait();
+
+    /** How long this replica trusts its copy of the upstream list; changes made on another replica show after this. */
+    @WithDefault("PT10S")
+    Duration upstreamRefresh();
+
+    /**
+     * Base64 of a 128, 192 or 256 bit AES key that seals upstream passwords in the database (AES-GCM). Without one,
+     * passwords are stored as given (never returned by the API either way).
+     */
+    Optional<String> credentialsKey();
+}
