@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -21,6 +22,24 @@ public class RepositoryStore {
 
     /** A repository as a namespace's listing shows it. */
     public record Summary(String name, long tags, long size) {
+    }
+
+    /**
+     * A repository as the web console lists it: its tags, the bytes of the distinct blobs it links and the part of
+     * them another repository links too (V10's {@code repository_usage}), and when a tag of it last moved.
+     */
+    public record Listed(String name, long tags, long bytes, long sharedBytes, OffsetDateTime lastPush) {
+    }
+
+    /** How the console's repository list may be sorted, by the server, over every matching repository. */
+    public enum ListOrder {
+        NAME("r.name"), TAGS("coalesce(t.tags, 0)"), SIZE("coalesce(u.blob_bytes, 0)"), PUSHED("t.last_push");
+
+        private final String expression;
+
+        ListOrder(String expression) {
+            this.expression = expression;
+        }
     }
 
     @Inject
@@ -97,6 +116,32 @@ public class RepositoryStore {
                         ? jdbc.list(sql, row -> row.getString(1), cursor, limit + 1)
                         : jdbc.list(sql, row -> row.getString(1), cursor, namespaces.toArray(String[]::new), limit + 1),
                 Function.identity(), visible);
+    }
+
+    /**
+     * The namespace's repositories whose name contains {@code filter}, sorted over all of them, {@code limit} from
+     * {@code offset}, with the number that match. One statement: the namespace's repositories by its index, their tag
+     * counts and last pushes aggregated over its tags in one pass, usage by primary key. Ties are broken by name.
+     */
+    public Slice<Listed> list(String namespace, String filter, ListOrder order, boolean descending, int offset, int limit) {
+        String direction = descending ? " DESC NULLS LAST" : " ASC NULLS FIRST";
+        List<Object[]> rows = jdbc.list("SELECT r.name, coalesce(t.tags, 0), coalesce(u.blob_bytes, 0), "
+                        + "coalesce(u.shared_bytes, 0), t.last_push, count(*) OVER () FROM repository r "
+                        + "LEFT JOIN repository_usage u ON u.repository_id = r.id "
+                        + "LEFT JOIN (SELECT t.repository_id, count(*) AS tags, max(t.updated_at) AS last_push FROM tag t "
+                        + "JOIN repository tr ON tr.id = t.repository_id WHERE tr.namespace = ? GROUP BY t.repository_id) t "
+                        + "ON t.repository_id = r.id WHERE r.namespace = ? AND strpos(r.name, ?) > 0 "
+                        + "ORDER BY " + order.expression + direction + ", r.name LIMIT ? OFFSET ?",
+                row -> new Object[]{new Listed(row.getString(1), row.getLong(2), row.getLong(3), row.getLong(4),
+                        row.getObject(5, OffsetDateTime.class)), row.getLong(6)},
+                namespace, namespace, filter == null ? "" : filter, limit, offset);
+        return new Slice<>(rows.stream().map(row -> (Listed) row[0]).toList(),
+                rows.isEmpty() ? (offset == 0 ? 0 : count(namespace, filter)) : (long) rows.getFirst()[1]);
+    }
+
+    private long count(String namespace, String filter) {
+        return jdbc.first("SELECT count(*) FROM repository r WHERE r.namespace = ? AND strpos(r.name, ?) > 0",
+                row -> row.getLong(1), namespace, filter == null ? "" : filter).orElse(0L);
     }
 
     private static String likePrefix(String namespace) {
