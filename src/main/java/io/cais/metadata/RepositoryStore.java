@@ -31,14 +31,20 @@ public class RepositoryStore {
     public record Listed(String name, long tags, long bytes, long sharedBytes, OffsetDateTime lastPush) {
     }
 
-    /** How the console's repository list may be sorted, by the server, over every matching repository. */
+    /**
+     * How the console's repository list may be sorted, by the server, over every matching repository. Tag counts and
+     * last pushes are aggregated over the namespace's tags only to sort by them; otherwise the page is chosen first
+     * and they are counted for its rows alone.
+     */
     public enum ListOrder {
-        NAME("r.name"), TAGS("coalesce(t.tags, 0)"), SIZE("coalesce(u.blob_bytes, 0)"), PUSHED("t.last_push");
+        NAME("p.name", false), TAGS("p.tags", true), SIZE("p.bytes", false), PUSHED("p.last_push", true);
 
-        private final String expression;
+        private final String column;
+        private final boolean aggregated;
 
-        ListOrder(String expression) {
-            this.expression = expression;
+        ListOrder(String column, boolean aggregated) {
+            this.column = column;
+            this.aggregated = aggregated;
         }
     }
 
@@ -120,28 +126,38 @@ public class RepositoryStore {
 
     /**
      * The namespace's repositories whose name contains {@code filter}, sorted over all of them, {@code limit} from
-     * {@code offset}, with the number that match. One statement: the namespace's repositories by its index, their tag
-     * counts and last pushes aggregated over its tags in one pass, usage by primary key. Ties are broken by name.
+     * {@code offset}, with the number that match. The namespace's repositories come from its index and their usage by
+     * primary key; ties are broken by name. Sorted by name or size, the page is chosen before tags are counted (for its
+     * rows only, each a range of the tag key); sorted by tags or last push, the namespace's tags are aggregated in one
+     * pass.
      */
     public Slice<Listed> list(String namespace, String filter, ListOrder order, boolean descending, int offset, int limit) {
         String direction = descending ? " DESC NULLS LAST" : " ASC NULLS FIRST";
-        List<Object[]> rows = jdbc.list("SELECT r.name, coalesce(t.tags, 0), coalesce(u.blob_bytes, 0), "
-                        + "coalesce(u.shared_bytes, 0), t.last_push, count(*) OVER () FROM repository r "
-                        + "LEFT JOIN repository_usage u ON u.repository_id = r.id "
-                        + "LEFT JOIN (SELECT t.repository_id, count(*) AS tags, max(t.updated_at) AS last_push FROM tag t "
-                        + "JOIN repository tr ON tr.id = t.repository_id WHERE tr.namespace = ? GROUP BY t.repository_id) t "
-                        + "ON t.repository_id = r.id WHERE r.namespace = ? AND strpos(r.name, ?) > 0 "
-                        + "ORDER BY " + order.expression + direction + ", r.name LIMIT ? OFFSET ?",
-                row -> new Object[]{new Listed(row.getString(1), row.getLong(2), row.getLong(3), row.getLong(4),
-                        row.getObject(5, OffsetDateTime.class)), row.getLong(6)},
-                namespace, namespace, filter == null ? "" : filter, limit, offset);
-        return new Slice<>(rows.stream().map(row -> (Listed) row[0]).toList(),
-                rows.isEmpty() ? (offset == 0 ? 0 : count(namespace, filter)) : (long) rows.getFirst()[1]);
-    }
-
-    private long count(String namespace, String filter) {
-        return jdbc.first("SELECT count(*) FROM repository r WHERE r.namespace = ? AND strpos(r.name, ?) > 0",
-                row -> row.getLong(1), namespace, filter == null ? "" : filter).orElse(0L);
+        String needle = filter == null ? "" : filter;
+        String matching = "FROM repository r LEFT JOIN repository_usage u ON u.repository_id = r.id ";
+        String where = "WHERE r.namespace = ? AND strpos(r.name, ?) > 0";
+        String sql = order.aggregated
+                ? "WITH p AS (SELECT r.name, coalesce(t.tags, 0) AS tags, coalesce(u.blob_bytes, 0) AS bytes, "
+                + "coalesce(u.shared_bytes, 0) AS shared, t.last_push " + matching
+                + "LEFT JOIN (SELECT t.repository_id, count(*) AS tags, max(t.updated_at) AS last_push FROM tag t "
+                + "JOIN repository tr ON tr.id = t.repository_id WHERE tr.namespace = ? GROUP BY t.repository_id) t "
+                + "ON t.repository_id = r.id " + where + ") "
+                + "SELECT p.name, p.tags, p.bytes, p.shared, p.last_push FROM p ORDER BY " + order.column + direction
+                + ", p.name LIMIT ? OFFSET ?"
+                : "WITH p AS (SELECT r.id, r.name, coalesce(u.blob_bytes, 0) AS bytes, coalesce(u.shared_bytes, 0) AS shared "
+                + matching + where + " ORDER BY " + order.column.replace("p.bytes", "coalesce(u.blob_bytes, 0)")
+                .replace("p.name", "r.name") + direction + ", r.name LIMIT ? OFFSET ?) "
+                + "SELECT p.name, t.tags, p.bytes, p.shared, t.last_push FROM p CROSS JOIN LATERAL (SELECT count(*) AS tags, "
+                + "max(updated_at) AS last_push FROM tag WHERE repository_id = p.id) t ORDER BY " + order.column + direction
+                + ", p.name";
+        Object[] parameters = order.aggregated
+                ? new Object[]{namespace, namespace, needle, limit, offset}
+                : new Object[]{namespace, needle, limit, offset};
+        List<Listed> rows = jdbc.list(sql, row -> new Listed(row.getString(1), row.getLong(2), row.getLong(3), row.getLong(4),
+                row.getObject(5, OffsetDateTime.class)), parameters);
+        long total = jdbc.first("SELECT count(*) FROM repository r " + where, row -> row.getLong(1), namespace, needle)
+                .orElse(0L);
+        return new Slice<>(rows, total);
     }
 
     private static String likePrefix(String namespace) {

@@ -94,7 +94,8 @@ public class TagStore {
         String direction = descending ? " DESC" : " ASC";
         String sort = order.expression.replace("t.", "p.") + direction + ", p.name";
         String[] indexTypes = MediaTypes.indexes().toArray(String[]::new);
-        List<Object[]> rows = jdbc.list("WITH p AS (SELECT t.name, t.manifest_id, t.updated_at, count(*) OVER () AS total "
+        String needle = filter == null ? "" : filter;
+        List<Listed> rows = jdbc.list("WITH p AS (SELECT t.name, t.manifest_id, t.updated_at "
                         + "FROM tag t WHERE t.repository_id = ? AND strpos(t.name, ?) > 0 "
                         + "ORDER BY " + order.expression + direction + ", t.name LIMIT ? OFFSET ?) "
                         + "SELECT p.name, m.digest, m.media_type, m.size, p.updated_at, "
@@ -102,15 +103,14 @@ public class TagStore {
                         + "SELECT mb.digest FROM manifest_blob mb WHERE mb.manifest_id = m.id UNION "
                         + "SELECT cb.digest FROM manifest_child c JOIN manifest cm ON cm.repository_id = m.repository_id "
                         + "AND cm.digest = c.child_digest JOIN manifest_blob cb ON cb.manifest_id = cm.id WHERE c.manifest_id = m.id)), "
-                        + "CASE WHEN m.media_type = ANY (?) THEN m.payload END, p.total "
+                        + "CASE WHEN m.media_type = ANY (?) THEN m.payload END "
                         + "FROM p JOIN manifest m ON m.id = p.manifest_id ORDER BY " + sort,
-                row -> new Object[]{new Listed(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
-                        row.getObject(5, OffsetDateTime.class), row.getLong(6), row.getBytes(7)), row.getLong(8)},
-                repositoryId, filter == null ? "" : filter, limit, offset, indexTypes);
-        long total = rows.isEmpty() ? (offset == 0 ? 0 : jdbc.first("SELECT count(*) FROM tag t WHERE t.repository_id = ? "
-                + "AND strpos(t.name, ?) > 0", row -> row.getLong(1), repositoryId, filter == null ? "" : filter).orElse(0L))
-                : (long) rows.getFirst()[1];
-        return new Slice<>(rows.stream().map(row -> (Listed) row[0]).toList(), total);
+                row -> new Listed(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
+                        row.getObject(5, OffsetDateTime.class), row.getLong(6), row.getBytes(7)),
+                repositoryId, needle, limit, offset, indexTypes);
+        long total = jdbc.first("SELECT count(*) FROM tag t WHERE t.repository_id = ? AND strpos(t.name, ?) > 0",
+                row -> row.getLong(1), repositoryId, needle).orElse(0L);
+        return new Slice<>(rows, total);
     }
 
     /** The tags of the repository that point at the manifest, by name (at most {@code limit}). */
