@@ -100,3 +100,4 @@ measure "tags by name, last page" "/ui/repositories/bench/tags/-/tags?sort=name&
 measure "tags by last push (desc)" "/ui/repositories/bench/tags/-/tags?sort=pushed&dir=desc"
 measure "tags filtered (t00999)" "/ui/repositories/bench/tags/-/tags?q=t00999"
 measure "manifest page by tag" "/ui/repositories/bench/tags/-/manifests/$(tag_name 5)"
+log "load average while measuring: $(loadavg) on $(nproc) cores"
