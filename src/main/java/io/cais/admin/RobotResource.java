@@ -1,16 +1,12 @@
 package io.cais.admin;
 
-import io.cais.auth.AccessControl;
 import io.cais.auth.Action;
 import io.cais.auth.Authorize;
-import io.cais.auth.CredentialExports;
-import io.cais.auth.Credentials;
-import io.cais.auth.Glob;
+import io.cais.auth.Robots;
 import io.cais.auth.Rule;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.cais.metadata.Account;
-import io.cais.metadata.AccountStore;
 import io.cais.metadata.Namespace;
 import io.cais.metadata.NamespaceStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -31,7 +27,6 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Robot accounts of a namespace: machine credentials named {@code <namespace>+<robot>}, with their own actions and
@@ -44,18 +39,13 @@ import java.util.regex.Pattern;
 @Consumes(MediaType.APPLICATION_JSON)
 public class RobotResource {
 
-    private static final Pattern ROBOT_NAME = Pattern.compile("[a-z0-9]+(?:[._-][a-z0-9]+)*");
-    private static final Pattern REPOSITORY_PATTERN = Pattern.compile("[a-z0-9._/*?-]{1,255}");
     private static final String YAML = "application/yaml";
-
-    @Inject
-    AccessControl access;
 
     @Inject
     NamespaceStore namespaces;
 
     @Inject
-    AccountStore accounts;
+    Robots robots;
 
     public record NewRobot(String name, List<String> actions, List<String> repositories, OffsetDateTime expiresAt) {
     }
@@ -79,41 +69,22 @@ public class RobotResource {
         Namespace namespace = namespaces.require(namespaceName);
         NamespaceResource.require(body);
         Export export = Export.of(format, secretName, secretNamespace);
-        if (body.name() == null || body.name().length() > 64 || !ROBOT_NAME.matcher(body.name()).matches()) {
-            throw new RegistryException(ErrorCode.NAME_INVALID,
-                    "a robot name is lowercase letters and digits separated by '.', '_' or '-' (at most 64)", body.name());
-        }
-        Set<Action> actions = actions(body.actions());
-        List<String> patterns = patterns(body.repositories());
-        if (body.expiresAt() != null && body.expiresAt().isBefore(OffsetDateTime.now())) {
-            throw new RegistryException(ErrorCode.INVALID_REQUEST, "expiresAt is in the past", body.expiresAt().toString());
-        }
-        String fullName = namespace.name + "+" + body.name();
-        String secret = Credentials.newSecret();
-        Account robot = new Account();
-        robot.name = fullName;
-        robot.kind = Account.ROBOT;
-        robot.namespaceId = namespace.id;
-        robot.credentialHash = Credentials.sha256(secret);
-        robot.actions = Action.wireList(actions);
-        robot.repositories = String.join(",", patterns);
-        robot.expiresAt = body.expiresAt();
-        accounts.create(robot);
+        Robots.Credential created = robots.create(namespace, body.name(), body.actions(), body.repositories(), body.expiresAt());
         return answer(Response.created(URI.create("/api/v1/namespaces/" + namespace.name + "/robots/" + body.name())),
-                robot, secret, export);
+                created, export);
     }
 
     @GET
     @Authorize(Rule.NAMESPACE_ADMIN)
     public List<RobotView> list(@PathParam("namespace") String namespaceName) {
-        return accounts.robots(namespaces.require(namespaceName)).stream().map(RobotView::of).toList();
+        return robots.list(namespaceName).stream().map(RobotView::of).toList();
     }
 
     @DELETE
     @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{robot}")
     public Response delete(@PathParam("namespace") String namespaceName, @PathParam("robot") String name) {
-        accounts.delete(robot(namespaceName, name));
+        robots.delete(namespaceName, name);
         return Response.noContent().build();
     }
 
@@ -125,10 +96,7 @@ public class RobotResource {
                            @QueryParam("format") String format, @QueryParam("secretName") String secretName,
                            @QueryParam("secretNamespace") String secretNamespace) {
         Export export = Export.of(format, secretName, secretNamespace);
-        Account robot = robot(namespaceName, name);
-        String secret = Credentials.newSecret();
-        accounts.setCredential(robot, Credentials.sha256(secret));
-        return answer(Response.ok(), robot, secret, export);
+        return answer(Response.ok(), robots.rotate(namespaceName, name), export);
     }
 
     /** How the credentials are handed out; checked before anything is written, so a bad request changes nothing. */
@@ -148,60 +116,22 @@ public class RobotResource {
         }
     }
 
-    private Response answer(Response.ResponseBuilder response, Account robot, String secret, Export export) {
-        String host = registryHost();
-        String name = export.secretName() != null ? export.secretName() : kubernetesName(robot.name) + "-pull-secret";
-        String dockerConfig = CredentialExports.dockerConfigJson(host, robot.name, secret);
-        String kubernetes = CredentialExports.kubernetesSecret(name, export.secretNamespace(), host, robot.name, secret);
+    private Response answer(Response.ResponseBuilder response, Robots.Credential credential, Export export) {
+        Robots.Exports exports = robots.exports(credential, export.secretName(), export.secretNamespace());
         return switch (export.format()) {
-            case "dockerconfigjson" -> response.entity(dockerConfig).type(MediaType.APPLICATION_JSON_TYPE).build();
-            case "kubernetes-secret" -> response.entity(kubernetes).type(YAML).build();
-            default -> response.entity(new RobotCredentials(RobotView.of(robot), robot.name, secret, dockerConfig, kubernetes)).build();
+            case "dockerconfigjson" -> response.entity(exports.dockerConfigJson()).type(MediaType.APPLICATION_JSON_TYPE).build();
+            case "kubernetes-secret" -> response.entity(exports.kubernetesSecret()).type(YAML).build();
+            default -> response.entity(new RobotCredentials(RobotView.of(credential.robot()), exports.username(),
+                    exports.secret(), exports.dockerConfigJson(), exports.kubernetesSecret())).build();
         };
     }
 
-    /** A robot's name as a DNS-1123 name: {@code +}, {@code _} and runs of separators become one {@code -}. */
-    static String kubernetesName(String robotName) {
-        return robotName.replaceAll("[+_.-]+", "-");
-    }
-
-    /** host[:port] of the registry, as clients address it. */
-    private String registryHost() {
-        return URI.create(access.externalUrl()).getRawAuthority();
-    }
-
-    private Account robot(String namespaceName, String name) {
-        return accounts.robot(namespaces.require(namespaceName).name + "+" + name);
-    }
-
     static Set<Action> actions(List<String> values) {
-        if (values == null || values.isEmpty()) {
-            throw new RegistryException(ErrorCode.INVALID_REQUEST, "actions must list at least one of pull, push, delete");
-        }
-        Set<Action> actions = java.util.EnumSet.noneOf(Action.class);
-        for (String value : values) {
-            actions.add(Action.parse(value).orElseThrow(() ->
-                    new RegistryException(ErrorCode.INVALID_REQUEST, "unknown action (pull, push, delete)", value)));
-        }
-        return actions;
+        return Robots.actions(values);
     }
 
     static List<String> patterns(List<String> values) {
-        if (values == null || values.isEmpty()) {
-            throw new RegistryException(ErrorCode.INVALID_REQUEST,
-                    "repositories must list at least one pattern inside the namespace (e.g. \"*\" or \"app-*\")");
-        }
-        for (String value : values) {
-            if (value == null || !REPOSITORY_PATTERN.matcher(value).matches()) {
-                throw new RegistryException(ErrorCode.INVALID_REQUEST,
-                        "a repository pattern is a repository path inside the namespace, with * and ? as wildcards", value);
-            }
-            if (Glob.wildcards(value) > Glob.MAX_WILDCARDS) {
-                throw new RegistryException(ErrorCode.INVALID_REQUEST,
-                        "a repository pattern has at most " + Glob.MAX_WILDCARDS + " wildcards", value);
-            }
-        }
-        return List.copyOf(values);
+        return Robots.patterns(values);
     }
 
     static List<String> split(String value) {

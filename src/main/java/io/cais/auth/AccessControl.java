@@ -209,15 +209,33 @@ public class AccessControl {
         Account user = user();
         NamespaceAccess namespace = namespaces.access(name, user).orElseThrow(() ->
                 new RegistryException(ErrorCode.NOT_FOUND, "namespace '" + name + "' does not exist", name));
+        String refusal = namespaceRefusal(user, namespace, asAdmin);
+        if (refusal != null) {
+            throw denied(refusal);
+        }
+    }
+
+    /** Why the user may not read (or, {@code asAdmin}, administer) the namespace; null when they may. */
+    private static String namespaceRefusal(Account user, NamespaceAccess namespace, boolean asAdmin) {
         if (user.serverAdmin || "admin".equals(namespace.role())) {
-            return;
+            return null;
         }
         if (asAdmin) {
-            throw denied("you are not an admin of namespace '" + name + "'");
+            return "you are not an admin of namespace '" + namespace.name() + "'";
         }
         if (namespace.role() == null && !namespace.isPublic()) {
-            throw denied("you are not a member of namespace '" + name + "'");
+            return "you are not a member of namespace '" + namespace.name() + "'";
         }
+        return null;
+    }
+
+    /**
+     * Whether the calling user would pass {@link Rule#NAMESPACE_ADMIN} on the namespace, without failing: what the
+     * web console asks before it offers a form that only the namespace's admins may send.
+     */
+    public boolean administers(String namespace) {
+        Account user = user();
+        return namespaces.access(namespace, user).map(access -> namespaceRefusal(user, access, true) == null).orElse(false);
     }
 
     private void requireServerAdmin() {

@@ -152,7 +152,16 @@ public class Authenticator {
 
     /** The account behind a refresh token, while its credential is unchanged and it is still usable. */
     public Optional<Account> fromRefreshToken(String token) {
-        return tokens.verifyRefresh(token)
+        return boundAccount(tokens.verifyRefresh(token));
+    }
+
+    /** The user behind a console session cookie, while their password is unchanged and the account usable. */
+    public Optional<Account> fromConsoleSession(String token) {
+        return boundAccount(tokens.verifyConsoleSession(token)).filter(account -> !account.isRobot());
+    }
+
+    private Optional<Account> boundAccount(Optional<Tokens.Claims> verified) {
+        return verified
                 .flatMap(claims -> find(claims.subject())
                         .filter(this::usable)
                         .filter(account -> Credentials.fingerprint(account.credentialHash).equals(claims.fingerprint())));

@@ -35,6 +35,8 @@ public class Tokens {
 
     private static final String ACCESS = "access";
     private static final String REFRESH = "refresh";
+    /** A web console session (the {@code cais_session} cookie): never an access or a refresh token. */
+    private static final String CONSOLE = "console";
     /** The claim that names the workload an access token was issued to. */
     private static final String WORKLOAD = "workload";
     private static final int VERIFIED_CACHE_SIZE = 10_000;
@@ -149,6 +151,14 @@ public class Tokens {
         return new Issued(sign(claims), now, config.refreshTokenLifetime().toSeconds());
     }
 
+    /** A console session for an account, bound to its current credential like a refresh token. */
+    public Issued issueConsoleSession(String subject, String fingerprint, Duration lifetime) {
+        Instant now = Instant.now();
+        JwtClaims claims = claims(subject, now, lifetime.toSeconds(), CONSOLE);
+        claims.setClaim("cfp", fingerprint);
+        return new Issued(sign(claims), now, lifetime.toSeconds());
+    }
+
     /**
      * Verifies an access token. A kubelet presents the same token for every request of a pull, and an ECDSA
      * verification costs far more than the rest of a manifest HEAD, so verified tokens (and those this replica
@@ -173,6 +183,10 @@ public class Tokens {
 
     public Optional<Claims> verifyRefresh(String token) {
         return verify(token, REFRESH);
+    }
+
+    public Optional<Claims> verifyConsoleSession(String token) {
+        return verify(token, CONSOLE);
     }
 
     private JwtClaims claims(String subject, Instant now, long lifetime, String use) {

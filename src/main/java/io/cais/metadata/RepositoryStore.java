@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -21,6 +22,36 @@ public class RepositoryStore {
 
     /** A repository as a namespace's listing shows it. */
     public record Summary(String name, long tags, long size) {
+    }
+
+    /**
+     * A repository as the web console lists it: its tags, the bytes of the distinct blobs it links and the part of
+     * them another repository links too (V10's {@code repository_usage}), and when a tag of it last moved.
+     */
+    public record Listed(String name, long tags, long bytes, long sharedBytes, OffsetDateTime lastPush) {
+    }
+
+    /**
+     * How the console's repository list may be sorted, by the server, over every matching repository. Tag counts are
+     * aggregated over the namespace's tags only to sort by them; otherwise the page is chosen first and they are
+     * counted for its rows alone.
+     */
+    public enum ListOrder {
+        NAME("r.name", "p.name", false),
+        TAGS(null, "p.tags", true),
+        SIZE("coalesce(u.blob_bytes, 0)", "p.bytes", false),
+        /** The newest tag of each repository: one descent of {@code tag_updated_idx} per repository (V16). */
+        PUSHED("(SELECT max(lt.updated_at) FROM tag lt WHERE lt.repository_id = r.id)", "t.last_push", false);
+
+        private final String expression;
+        private final String column;
+        private final boolean aggregated;
+
+        ListOrder(String expression, String column, boolean aggregated) {
+            this.expression = expression;
+            this.column = column;
+            this.aggregated = aggregated;
+        }
     }
 
     @Inject
@@ -97,6 +128,41 @@ public class RepositoryStore {
                         ? jdbc.list(sql, row -> row.getString(1), cursor, limit + 1)
                         : jdbc.list(sql, row -> row.getString(1), cursor, namespaces.toArray(String[]::new), limit + 1),
                 Function.identity(), visible);
+    }
+
+    /**
+     * The namespace's repositories whose name contains {@code filter}, sorted over all of them, {@code limit} from
+     * {@code offset}, with the number that match. The namespace's repositories come from its index and their usage by
+     * primary key; ties are broken by name. Sorted by name, size or last push, the page is chosen before tags are
+     * counted (for its rows only, each a range of the tag key); sorted by tag count, the namespace's tags are counted
+     * in one pass.
+     */
+    public Slice<Listed> list(String namespace, String filter, ListOrder order, boolean descending, int offset, int limit) {
+        String direction = descending ? " DESC NULLS LAST" : " ASC NULLS FIRST";
+        String needle = filter == null ? "" : filter;
+        String matching = "FROM repository r LEFT JOIN repository_usage u ON u.repository_id = r.id ";
+        String where = "WHERE r.namespace = ? AND strpos(r.name, ?) > 0";
+        String sql = order.aggregated
+                ? "WITH p AS (SELECT r.name, coalesce(t.tags, 0) AS tags, coalesce(u.blob_bytes, 0) AS bytes, "
+                + "coalesce(u.shared_bytes, 0) AS shared, t.last_push " + matching
+                + "LEFT JOIN (SELECT t.repository_id, count(*) AS tags, max(t.updated_at) AS last_push FROM tag t "
+                + "JOIN repository tr ON tr.id = t.repository_id WHERE tr.namespace = ? GROUP BY t.repository_id) t "
+                + "ON t.repository_id = r.id " + where + ") "
+                + "SELECT p.name, p.tags, p.bytes, p.shared, p.last_push FROM p ORDER BY " + order.column + direction
+                + ", p.name LIMIT ? OFFSET ?"
+                : "WITH p AS (SELECT r.id, r.name, coalesce(u.blob_bytes, 0) AS bytes, coalesce(u.shared_bytes, 0) AS shared "
+                + matching + where + " ORDER BY " + order.expression + direction + ", r.name LIMIT ? OFFSET ?) "
+                + "SELECT p.name, t.tags, p.bytes, p.shared, t.last_push FROM p CROSS JOIN LATERAL (SELECT count(*) AS tags, "
+                + "max(updated_at) AS last_push FROM tag WHERE repository_id = p.id) t ORDER BY " + order.column + direction
+                + ", p.name";
+        Object[] parameters = order.aggregated
+                ? new Object[]{namespace, namespace, needle, limit, offset}
+                : new Object[]{namespace, needle, limit, offset};
+        List<Listed> rows = jdbc.list(sql, row -> new Listed(row.getString(1), row.getLong(2), row.getLong(3), row.getLong(4),
+                row.getObject(5, OffsetDateTime.class)), parameters);
+        long total = jdbc.first("SELECT count(*) FROM repository r " + where, row -> row.getLong(1), namespace, needle)
+                .orElse(0L);
+        return new Slice<>(rows, total);
     }
 
     private static String likePrefix(String namespace) {

@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -139,6 +140,60 @@ public class TagStore {
                                 + "WHERE t.repository_id = ? AND t.name > ? AND m.media_type = ANY (?) ORDER BY t.name LIMIT ?",
                         row -> new TaggedIndex(row.getString(1), row.getBytes(2)), id, cursor, indexTypes, limit + 1),
                 TaggedIndex::tag, tagged -> index.test(tagged.payload())));
+    }
+
+    /**
+     * A tag as the web console lists it: its manifest, when it was pushed (or last moved) and the bytes of the
+     * distinct blobs the manifest — with an index's child manifests — references ({@code contentBytes}); an index's
+     * bytes come along ({@code indexPayload}, else null) so that its platforms can be shown.
+     */
+    public record Listed(String name, String digest, String mediaType, long manifestBytes, OffsetDateTime pushedAt,
+                         long contentBytes, byte[] indexPayload) {
+    }
+
+    /** How the console's tag list may be sorted, by the server, over every matching tag. */
+    public enum ListOrder {
+        NAME("t.name"), PUSHED("t.updated_at");
+
+        private final String expression;
+
+        ListOrder(String expression) {
+            this.expression = expression;
+        }
+    }
+
+    /**
+     * The repository's tags whose name contains {@code filter}, sorted over all of them, {@code limit} from
+     * {@code offset}, with the number that match. The page is chosen from the tag rows alone (the key range of the
+     * repository); manifests, sizes and index bytes are read for the page's rows only.
+     */
+    public Slice<Listed> list(long repositoryId, String filter, ListOrder order, boolean descending, int offset, int limit) {
+        String direction = descending ? " DESC" : " ASC";
+        String sort = order.expression.replace("t.", "p.") + direction + ", p.name";
+        String[] indexTypes = MediaTypes.indexes().toArray(String[]::new);
+        String needle = filter == null ? "" : filter;
+        List<Listed> rows = jdbc.list("WITH p AS (SELECT t.name, t.manifest_id, t.updated_at "
+                        + "FROM tag t WHERE t.repository_id = ? AND strpos(t.name, ?) > 0 "
+                        + "ORDER BY " + order.expression + direction + ", t.name LIMIT ? OFFSET ?) "
+                        + "SELECT p.name, m.digest, m.media_type, m.size, p.updated_at, "
+                        + "(SELECT coalesce(sum(b.size), 0) FROM blob b WHERE b.digest IN ("
+                        + "SELECT mb.digest FROM manifest_blob mb WHERE mb.manifest_id = m.id UNION "
+                        + "SELECT cb.digest FROM manifest_child c JOIN manifest cm ON cm.repository_id = m.repository_id "
+                        + "AND cm.digest = c.child_digest JOIN manifest_blob cb ON cb.manifest_id = cm.id WHERE c.manifest_id = m.id)), "
+                        + "CASE WHEN m.media_type = ANY (?) THEN m.payload END "
+                        + "FROM p JOIN manifest m ON m.id = p.manifest_id ORDER BY " + sort,
+                row -> new Listed(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
+                        row.getObject(5, OffsetDateTime.class), row.getLong(6), row.getBytes(7)),
+                repositoryId, needle, limit, offset, indexTypes);
+        long total = jdbc.first("SELECT count(*) FROM tag t WHERE t.repository_id = ? AND strpos(t.name, ?) > 0",
+                row -> row.getLong(1), repositoryId, needle).orElse(0L);
+        return new Slice<>(rows, total);
+    }
+
+    /** The tags of the repository that point at the manifest, by name (at most {@code limit}). */
+    public List<String> pointingAt(long repositoryId, String digest, int limit) {
+        return jdbc.list("SELECT t.name FROM tag t JOIN manifest m ON m.id = t.manifest_id WHERE t.repository_id = ? "
+                + "AND m.digest = ? ORDER BY t.name LIMIT ?", row -> row.getString(1), repositoryId, digest, limit);
     }
 
     private record TaggedIndex(String tag, byte[] payload) {

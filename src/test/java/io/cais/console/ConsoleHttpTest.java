@@ -1,0 +1,163 @@
+package io.cais.console;
+
+import io.cais.testing.Admin;
+import io.cais.testing.AdminApi;
+import io.cais.testing.Console;
+import io.cais.testing.Images;
+import io.cais.testing.PostgresTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+
+/**
+ * The web console over plain HTTP: its session cookie, its CSRF protection, and that it decides access exactly as
+ * the API does — by the signed-in account, through the same rules — and opens no other door.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresTestResource.class)
+class ConsoleHttpTest {
+
+    private static final String FORM = "application/x-www-form-urlencoded";
+
+    @Test
+    void signingInSetsAnHttpOnlySameSiteStrictSessionCookieForTheConsoleOnly() {
+        Response answer = Console.submitLogin(Admin.USER, Admin.PASSWORD);
+        assertThat(answer.statusCode()).isEqualTo(303);
+        assertThat(answer.header("Location")).endsWith("/ui");
+        String cookie = answer.headers().getValues("Set-Cookie").stream().filter(c -> c.startsWith(Console.SESSION + "="))
+                .findFirst().orElseThrow();
+        assertThat(cookie).containsIgnoringCase("HttpOnly").contains("SameSite=Strict").contains("Path=/ui").contains("Max-Age=28800")
+                .as("plain http: not Secure").doesNotContain("Secure");
+    }
+
+    @Test
+    void aWrongPasswordShowsTheSignInPageAgainWithoutASession() {
+        Response answer = Console.submitLogin(Admin.USER, "wrong");
+        assertThat(answer.statusCode()).isEqualTo(401);
+        assertThat(answer.getCookie(Console.SESSION)).isNull();
+        assertThat(answer.asString()).contains("invalid username or password").contains("name=\"password\"");
+    }
+
+    @Test
+    void aRobotCannotSignIn() {
+        String namespace = AdminApi.namespace("console-robot", "private");
+        AdminApi.Robot robot = AdminApi.robot(namespace, "ci", List.of("pull"), List.of("*"), null);
+        assertThat(Console.submitLogin(robot.username(), robot.secret()).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void aPageWithoutASessionSendsTheBrowserToSignInAndBack() {
+        given().redirects().follow(false).get("/ui/namespaces/library").then().statusCode(303)
+                .header("Location", containsString("/ui/login?next=%2Fui%2Fnamespaces%2Flibrary"));
+    }
+
+    @Test
+    void theConsoleIgnoresBasicCredentialsAndTheAdminApiIgnoresTheSessionCookie() {
+        given().redirects().follow(false).header("Authorization", Admin.basic()).get("/ui").then().statusCode(303);
+        String session = Console.signIn(Admin.USER, Admin.PASSWORD);
+        given().cookie(Console.SESSION, session).get("/api/v1/namespaces").then().statusCode(401);
+        given().cookie(Console.SESSION, session).get("/v2/").then().statusCode(401);
+        given().cookie(Console.SESSION, session).get("/ui").then().statusCode(200).body(containsString("library"));
+    }
+
+    @Test
+    void aTamperedSessionCookieIsNobody() {
+        String session = Console.signIn(Admin.USER, Admin.PASSWORD);
+        String tampered = session.substring(0, session.length() - 4) + (session.endsWith("AAAA") ? "BBBB" : "AAAA");
+        given().redirects().follow(false).cookie(Console.SESSION, tampered).get("/ui").then().statusCode(303);
+    }
+
+    @Test
+    void aFormWithoutTheCsrfTokenIsRefused() {
+        String namespace = AdminApi.namespace("console-csrf", "private");
+        String session = Console.signIn(Admin.USER, Admin.PASSWORD);
+        given().cookie(Console.SESSION, session).contentType(FORM).formParam("visibility", "public")
+                .post("/ui/namespaces/" + namespace + "/visibility").then().statusCode(403)
+                .body(containsString("CSRF"));
+        given().cookie(Console.SESSION, session).contentType(FORM).formParam("visibility", "public")
+                .formParam("_csrf", "0123456789abcdef0123456789abcdef")
+                .post("/ui/namespaces/" + namespace + "/visibility").then().statusCode(403);
+        AdminApi.asAdmin().get("/api/v1/namespaces/" + namespace).then().body("visibility", org.hamcrest.Matchers.equalTo("private"));
+
+        given().redirects().follow(false).cookie(Console.SESSION, session).contentType(FORM)
+                .formParam("visibility", "public").formParam("_csrf", Console.csrfToken(session))
+                .post("/ui/namespaces/" + namespace + "/visibility").then().statusCode(303);
+        AdminApi.asAdmin().get("/api/v1/namespaces/" + namespace).then().body("visibility", org.hamcrest.Matchers.equalTo("public"));
+    }
+
+    @Test
+    void theSignInFormWithoutItsTokenIsRefused() {
+        given().contentType(FORM).formParam("username", Admin.USER).formParam("password", Admin.PASSWORD)
+                .post("/ui/login").then().statusCode(403);
+        String token = Console.loginToken();
+        given().cookie(Console.LOGIN, token).contentType(FORM).formParam("_csrf", token + "x")
+                .formParam("username", Admin.USER).formParam("password", Admin.PASSWORD).post("/ui/login").then().statusCode(403);
+    }
+
+    @Test
+    void aUserOfOneNamespaceNeverSeesAnothersRepositories() {
+        String mine = AdminApi.namespace("console-mine", "private");
+        String theirs = AdminApi.namespace("console-theirs", "private");
+        String user = AdminApi.user("console-user", "user-password-1");
+        AdminApi.member(mine, user, "reader");
+        Images.push(mine + "/app", "v1");
+        Images.push(theirs + "/secret-app", "v1");
+        String session = Console.signIn(user, "user-password-1");
+
+        given().cookie(Console.SESSION, session).get("/ui").then().statusCode(200)
+                .body(containsString(mine)).body(not(containsString(theirs)));
+        given().cookie(Console.SESSION, session).get("/ui/namespaces/" + mine).then().statusCode(200)
+                .body(containsString(mine + "/app"));
+        given().cookie(Console.SESSION, session).get("/ui/namespaces/" + theirs).then().statusCode(403)
+                .body(not(containsString("secret-app")));
+        given().cookie(Console.SESSION, session).get("/ui/repositories/" + theirs + "/secret-app/-/tags").then().statusCode(403)
+                .body(not(containsString("v1")));
+        given().cookie(Console.SESSION, session).get("/ui/repositories/" + theirs + "/secret-app/-/manifests/v1").then().statusCode(403);
+        given().cookie(Console.SESSION, session).get("/ui/namespaces/" + theirs + "/members").then().statusCode(403);
+        given().cookie(Console.SESSION, session).get("/ui/namespaces/" + mine + "/robots").then().statusCode(403);
+        given().cookie(Console.SESSION, session).get("/ui/gc").then().statusCode(403);
+    }
+
+    @Test
+    void aPasswordChangeEndsTheSession() {
+        String user = AdminApi.user("console-pw", "first-password-1");
+        String session = Console.signIn(user, "first-password-1");
+        given().cookie(Console.SESSION, session).get("/ui").then().statusCode(200);
+        AdminApi.asAdmin().body(java.util.Map.of("password", "second-password-2")).put("/api/v1/users/" + user + "/password")
+                .then().statusCode(org.hamcrest.Matchers.lessThan(300));
+        given().redirects().follow(false).cookie(Console.SESSION, session).get("/ui").then().statusCode(303);
+    }
+
+    @Test
+    void signingOutClearsTheCookie() {
+        String session = Console.signIn(Admin.USER, Admin.PASSWORD);
+        Response out = given().redirects().follow(false).cookie(Console.SESSION, session).contentType(FORM)
+                .formParam("_csrf", Console.csrfToken(session)).post("/ui/logout");
+        assertThat(out.statusCode()).isEqualTo(303);
+        assertThat(out.headers().getValues("Set-Cookie")).anyMatch(c -> c.startsWith(Console.SESSION + "=;") && c.contains("Max-Age=0"));
+    }
+
+    @Test
+    void theTagsPageSortsPagesAndFiltersOnTheServer() {
+        String namespace = AdminApi.namespace("console-tags", "private");
+        for (String tag : List.of("a1", "b2", "c3")) {
+            Images.push(namespace + "/app", tag);
+        }
+        String session = Console.signIn(Admin.USER, Admin.PASSWORD);
+        String page = given().cookie(Console.SESSION, session).queryParam("sort", "name").queryParam("dir", "desc")
+                .queryParam("size", 2).get("/ui/repositories/" + namespace + "/app/-/tags").then().statusCode(200).extract().asString();
+        assertThat(page).contains("1–2 of 3").contains("data-tag=\"c3\"").contains("data-tag=\"b2\"").doesNotContain("data-tag=\"a1\"");
+        given().cookie(Console.SESSION, session).queryParam("q", "b").get("/ui/repositories/" + namespace + "/app/-/tags")
+                .then().statusCode(200).body(containsString("1–1 of 1")).body(containsString("data-tag=\"b2\""));
+        given().cookie(Console.SESSION, session).queryParam("sort", "nonsense").get("/ui/repositories/" + namespace + "/app/-/tags")
+                .then().statusCode(400);
+    }
+}
