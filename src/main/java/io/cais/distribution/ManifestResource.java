@@ -1,6 +1,7 @@
 package io.cais.distribution;
 
 import io.cais.alias.ArchAliases;
+import io.cais.auth.AccessControl;
 import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
 import io.cais.auth.workload.PullAudit;
@@ -12,6 +13,7 @@ import io.cais.error.RegistryException;
 import io.cais.manifest.ManifestLookup;
 import io.cais.manifest.Manifests;
 import io.cais.metadata.ManifestRecord;
+import io.cais.stats.PullStatistics;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BeanParam;
@@ -51,6 +53,12 @@ public class ManifestResource {
     @Inject
     PullAudit audit;
 
+    @Inject
+    PullStatistics pulls;
+
+    @Inject
+    AccessControl access;
+
     @HEAD
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
@@ -75,7 +83,7 @@ public class ManifestResource {
         String repository = RepositoryName.require(name);
         Reference reference = Reference.parse(referenceParam);
         Manifests.Pushed pushed = manifests.put(repository, reference, headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
-                readLimited(body, headers.getHeaderString(HttpHeaders.CONTENT_LENGTH)));
+                readLimited(body, headers.getHeaderString(HttpHeaders.CONTENT_LENGTH)), access.caller().name());
         Response.ResponseBuilder response = Response.status(201)
                 .header("Location", "/v2/" + repository + "/manifests/" + pushed.digest())
                 .header(RegistryHeaders.CONTENT_DIGEST, pushed.digest().toString())
@@ -138,10 +146,22 @@ public class ManifestResource {
             response.header(HttpHeaders.CACHE_CONTROL, ConditionalRequests.IMMUTABLE);
         }
         audit.served(repository, manifest.digest());
+        counted(reference, stored, manifest);
         return response
                 .header(RegistryHeaders.CONTENT_DIGEST, manifest.digest())
                 .header(HttpHeaders.ETAG, ConditionalRequests.etag(manifest.digest()))
                 .build();
+    }
+
+    /**
+     * Counts the pull (in memory, {@link PullStatistics}): the tag it named, the manifest it resolved to, and the
+     * child served in its place to a client that does not accept an index.
+     */
+    private void counted(Reference reference, ManifestRecord stored, ManifestRecord served) {
+        pulls.pulled(stored.repositoryId(), stored.digest(), reference instanceof Reference.Tag tag ? tag.name() : null);
+        if (served != stored) {
+            pulls.pulled(served.repositoryId(), served.digest(), null);
+        }
     }
 
     /** For a client that does not accept the stored index or list: its linux/amd64 child, when that is acceptable. */

@@ -36,14 +36,16 @@ public class Manifests {
     public record Pushed(Digest digest, Digest subject) {
     }
 
-    public Pushed put(String repository, Reference reference, String contentType, byte[] body) {
+    /** Stores the manifest (and points the tag) as pushed by {@code pushedBy}, an account's name. */
+    public Pushed put(String repository, Reference reference, String contentType, byte[] body, String pushedBy) {
         Digest digest = digestOf(body, reference instanceof Reference.ByDigest(Digest d) ? d.algorithm() : DigestAlgorithm.SHA256);
         if (reference instanceof Reference.ByDigest(Digest claimed) && !claimed.equals(digest)) {
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "manifest does not match the digest in the URL",
                     Map.of("expected", claimed.toString(), "actual", digest.toString()));
         }
         ParsedManifest manifest = ManifestParser.parse(body, contentType);
-        store.push(repository, digest, manifest, body, reference instanceof Reference.Tag tag ? tag.name() : null);
+        store.push(repository, digest, manifest, body, reference instanceof Reference.Tag tag ? tag.name() : null,
+                pushedBy);
         // Committed: this replica's next pull must see it now (others hear of it by notification).
         cache.evict(repository);
         return new Pushed(digest, manifest.subject());

@@ -64,19 +64,19 @@ public class ManifestStore {
     /**
      * Stores a validated manifest with its references and, when {@code tag} is not null, points the tag at it — all
      * in one transaction: a rejected or interrupted push writes nothing. Pushing a stored manifest again only moves
-     * the tag.
+     * the tag. {@code pushedBy} (an account's name) is recorded with a new manifest and with the tag.
      */
     @Transactional
-    public void push(String repository, Digest digest, ParsedManifest manifest, byte[] body, String tag) {
+    public void push(String repository, Digest digest, ParsedManifest manifest, byte[] body, String tag, String pushedBy) {
         long repositoryId = repositories.getOrCreate(repository);
         try {
             lock("SELECT digest FROM repository_blob WHERE repository_id = ? AND digest = ANY (?) FOR KEY SHARE",
                     repositoryId, manifest.blobs(), "manifest references blobs unknown to the repository");
             lock("SELECT digest FROM manifest WHERE repository_id = ? AND digest = ANY (?) FOR KEY SHARE",
                     repositoryId, manifest.children(), "index references manifests unknown to the repository");
-            long manifestId = insert(repositoryId, digest, manifest, body);
+            long manifestId = insert(repositoryId, digest, manifest, body, pushedBy);
             if (tag != null) {
-                tags.point(repositoryId, tag, manifestId);
+                tags.point(repositoryId, tag, manifestId, pushedBy);
             }
         } catch (VanishedRowException e) {
             throw RepositoryStore.vanished(repository);
@@ -148,14 +148,14 @@ public class ManifestStore {
      * so that it stays until the tag points at it; one deleted between the insert's conflict and that read is
      * inserted again.
      */
-    private long insert(long repositoryId, Digest digest, ParsedManifest manifest, byte[] body) {
+    private long insert(long repositoryId, Digest digest, ParsedManifest manifest, byte[] body, String pushedBy) {
         while (true) {
             Optional<Long> inserted = jdbc.first("INSERT INTO manifest (repository_id, digest, media_type, artifact_type, "
-                            + "subject_digest, annotations, size, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                            + "subject_digest, annotations, size, payload, pushed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                             + "ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id", row -> row.getLong(1),
                     repositoryId, digest.toString(), manifest.mediaType(), manifest.artifactType(),
                     manifest.subject() == null ? null : manifest.subject().toString(), manifest.annotations(),
-                    (long) body.length, body);
+                    (long) body.length, body, pushedBy);
             if (inserted.isPresent()) {
                 references(inserted.get(), manifest);
                 return inserted.get();

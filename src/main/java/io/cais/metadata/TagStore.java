@@ -18,12 +18,13 @@ public class TagStore {
 
     /**
      * Points the tag at the manifest, in the push's transaction: created or moved by one upsert, so readers see the
-     * old manifest or the new one, never none.
+     * old manifest or the new one, never none. Pushed at ({@code updated_at}) and by are those of the last push.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void point(long repositoryId, String tag, long manifestId) {
-        jdbc.update("INSERT INTO tag (repository_id, name, manifest_id) VALUES (?, ?, ?) ON CONFLICT (repository_id, name) "
-                + "DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now()", repositoryId, tag, manifestId);
+    public void point(long repositoryId, String tag, long manifestId, String pushedBy) {
+        jdbc.update("INSERT INTO tag (repository_id, name, manifest_id, pushed_by) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now(), "
+                + "pushed_by = EXCLUDED.pushed_by", repositoryId, tag, manifestId, pushedBy);
     }
 
     /** Deletes the tag, not the manifest; false when there is no such tag. */
