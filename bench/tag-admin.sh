@@ -94,8 +94,8 @@ COLUMNS="t.name, m.digest, m.media_type, m.size, m.size + (SELECT coalesce(sum(b
   SELECT mb.digest FROM manifest_blob mb WHERE mb.manifest_id = m.id UNION SELECT cb.digest FROM manifest_child c
   JOIN manifest cm ON cm.repository_id = m.repository_id AND cm.digest = c.child_digest JOIN manifest_blob cb
   ON cb.manifest_id = cm.id WHERE c.manifest_id = m.id)), t.updated_at, t.pushed_by, p.last_pulled_at, coalesce(p.pulls, 0)"
-TAGS="FROM tag t JOIN manifest m ON m.id = t.manifest_id LEFT JOIN tag_pull p ON p.repository_id = t.repository_id
-  AND p.name = t.name WHERE t.repository_id = (SELECT id FROM repository WHERE name = '$TAGS_REPO')"
+TAGS="FROM tag t JOIN manifest m ON m.id = t.manifest_id LEFT JOIN LATERAL (SELECT last_pulled_at, pulls FROM tag_pull
+  WHERE repository_id = t.repository_id AND name = t.name LIMIT 1) p ON true WHERE t.repository_id = (SELECT id FROM repository WHERE name = '$TAGS_REPO')"
 PULLED="FROM tag_pull p JOIN tag t ON t.repository_id = p.repository_id AND t.name = p.name JOIN manifest m
   ON m.id = t.manifest_id WHERE p.repository_id = (SELECT id FROM repository WHERE name = '$TAGS_REPO')"
 {
@@ -106,7 +106,7 @@ PULLED="FROM tag_pull p JOIN tag t ON t.repository_id = p.repository_id AND t.na
     echo "-- by last pull, descending (pulled tags)"
     sql -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT $COLUMNS $PULLED AND (p.last_pulled_at, p.name) < ('$PULLED_AT', '$PULLED_MIDDLE') ORDER BY p.last_pulled_at DESC, p.name DESC LIMIT $((PAGE + 1))"
     echo "-- by last pull, never pulled tags (after the pulled ones)"
-    sql -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT $COLUMNS $TAGS AND p.repository_id IS NULL AND t.name > '$MIDDLE' ORDER BY t.name LIMIT $((PAGE + 1))"
+    sql -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT $COLUMNS $TAGS AND p.last_pulled_at IS NULL AND t.name > '$MIDDLE' ORDER BY t.name LIMIT $((PAGE + 1))"
 } > "$WORK/results/explain.txt" 2>&1
 
 echo

@@ -51,12 +51,19 @@ public class TagListingStore {
             + "AND cm.digest = c.child_digest JOIN manifest_blob cb ON cb.manifest_id = cm.id WHERE c.manifest_id = m.id)), "
             + "CASE WHEN m.media_type = ANY (?) THEN m.payload END, t.updated_at, t.pushed_by, p.last_pulled_at, "
             + "coalesce(p.pulls, 0) ";
-    private static final String TAGS = "FROM tag t JOIN manifest m ON m.id = t.manifest_id "
-            + "LEFT JOIN tag_pull p ON p.repository_id = t.repository_id AND p.name = t.name WHERE t.repository_id = ? ";
+    /**
+     * A tag's pull statistics, looked up per row of the page: a plain LEFT JOIN lets the planner merge-join the whole
+     * repository's tag_pull rows (all of them read for a page from the middle); the LIMIT keeps the subquery from
+     * being flattened into such a join.
+     */
+    private static final String PULLS = "LEFT JOIN LATERAL (SELECT last_pulled_at, pulls FROM tag_pull "
+            + "WHERE repository_id = t.repository_id AND name = t.name LIMIT 1) p ON true ";
+    private static final String TAGS = "FROM tag t JOIN manifest m ON m.id = t.manifest_id " + PULLS
+            + "WHERE t.repository_id = ? ";
     /** Pulled tags, driven by tag_pull_last_idx. */
     private static final String PULLED = "FROM tag_pull p JOIN tag t ON t.repository_id = p.repository_id AND t.name = p.name "
             + "JOIN manifest m ON m.id = t.manifest_id WHERE p.repository_id = ? ";
-    private static final String NEVER_PULLED = TAGS + "AND p.repository_id IS NULL ";
+    private static final String NEVER_PULLED = TAGS + "AND p.last_pulled_at IS NULL ";
 
     @Inject
     Jdbc jdbc;
