@@ -1,6 +1,7 @@
 package io.cais.distribution;
 
 import io.cais.alias.ArchAliases;
+import io.cais.auth.AccessControl;
 import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
 import io.cais.auth.workload.PullAudit;
@@ -13,6 +14,7 @@ import io.cais.manifest.ManifestLookup;
 import io.cais.manifest.Manifests;
 import io.cais.metadata.ManifestRecord;
 import io.cais.proxy.PullThrough;
+import io.cais.stats.PullStatistics;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BeanParam;
@@ -57,6 +59,12 @@ public class ManifestResource {
     @Inject
     PullThrough proxy;
 
+    @Inject
+    PullStatistics pulls;
+
+    @Inject
+    AccessControl access;
+
     @HEAD
     @Authorize(Rule.REPOSITORY_PULL)
     @Path("{name: .+}/manifests/{reference: [^/]+}")
@@ -83,7 +91,7 @@ public class ManifestResource {
         List<String> extraTags = tags == null ? List.of() : tags;
         Manifests.Pushed pushed = manifests.put(repository, reference, extraTags,
                 headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
-                readLimited(body, headers.getHeaderString(HttpHeaders.CONTENT_LENGTH)));
+                readLimited(body, headers.getHeaderString(HttpHeaders.CONTENT_LENGTH)), access.caller().name());
         Response.ResponseBuilder response = Response.status(201)
                 .header("Location", "/v2/" + repository + "/manifests/" + pushed.digest())
                 .header(RegistryHeaders.CONTENT_DIGEST, pushed.digest().toString())
@@ -154,10 +162,22 @@ public class ManifestResource {
             response.header("Warning", served.warning());
         }
         audit.served(repository, manifest.digest());
+        counted(reference, stored, manifest);
         return response
                 .header(RegistryHeaders.CONTENT_DIGEST, manifest.digest())
                 .header(HttpHeaders.ETAG, ConditionalRequests.etag(manifest.digest()))
                 .build();
+    }
+
+    /**
+     * Counts the pull (in memory, {@link PullStatistics}): the tag it named, the manifest it resolved to, and the
+     * child served in its place to a client that does not accept an index.
+     */
+    private void counted(Reference reference, ManifestRecord stored, ManifestRecord served) {
+        pulls.pulled(stored.repositoryId(), stored.digest(), reference instanceof Reference.Tag tag ? tag.name() : null);
+        if (served != stored) {
+            pulls.pulled(served.repositoryId(), served.digest(), null);
+        }
     }
 
     /** For a client that does not accept the stored index or list: its linux/amd64 child, when that is acceptable. */

@@ -39,28 +39,34 @@ public class Manifests {
     /** At least the 10 tags per push the distribution-spec asks a registry to accept. */
     public static final int MAX_TAGS_PER_PUSH = 100;
 
+    /** Who pushed what the pull-through cache stored: no account's name (names have no parentheses). */
+    public static final String PULL_THROUGH = "(pull-through cache)";
+
     /** {@code tags}: every tag now pointing at the manifest (the reference's, or the {@code ?tag=} ones). */
     public record Pushed(Digest digest, Digest subject, List<String> tags) {
     }
 
     /**
-     * Pushes the manifest by tag or digest; with a digest reference, {@code extraTags} (the {@code ?tag=} query
-     * parameters of the distribution-spec after v1.1.1) are all pointed at it in the same transaction, or none is.
+     * Pushes the manifest by tag or digest as pushed by {@code pushedBy} (an account's name); with a digest reference,
+     * {@code extraTags} (the {@code ?tag=} query parameters of the distribution-spec after v1.1.1) are all pointed at
+     * it in the same transaction, or none is.
      */
-    public Pushed put(String repository, Reference reference, List<String> extraTags, String contentType, byte[] body) {
-        return put(repository, reference, extraTags, contentType, body, true);
+    public Pushed put(String repository, Reference reference, List<String> extraTags, String contentType, byte[] body,
+                      String pushedBy) {
+        return put(repository, reference, extraTags, contentType, body, pushedBy, true);
     }
 
     /**
      * Stores a manifest fetched from an upstream registry into its cache repository, as a push would (tag policies
-     * included); an index may come before its children (only the platforms pulled are ever fetched).
+     * included; pushed by {@link #PULL_THROUGH}); an index may come before its children (only the platforms pulled
+     * are ever fetched).
      */
     public Pushed putCached(String repository, Reference reference, String contentType, byte[] body) {
-        return put(repository, reference, List.of(), contentType, body, false);
+        return put(repository, reference, List.of(), contentType, body, PULL_THROUGH, false);
     }
 
     private Pushed put(String repository, Reference reference, List<String> extraTags, String contentType, byte[] body,
-                       boolean childrenRequired) {
+                       String pushedBy, boolean childrenRequired) {
         List<String> tags = tags(reference, extraTags);
         Digest digest = digestOf(body, reference instanceof Reference.ByDigest(Digest d) ? d.algorithm() : DigestAlgorithm.SHA256);
         if (reference instanceof Reference.ByDigest(Digest claimed) && !claimed.equals(digest)) {
@@ -68,7 +74,7 @@ public class Manifests {
                     Map.of("expected", claimed.toString(), "actual", digest.toString()));
         }
         ParsedManifest manifest = ManifestParser.parse(body, contentType);
-        store.push(repository, digest, manifest, body, tags, childrenRequired);
+        store.push(repository, digest, manifest, body, tags, pushedBy, childrenRequired);
         // Committed: this replica's next pull must see it now (others hear of it by notification).
         cache.evict(repository);
         return new Pushed(digest, manifest.subject(), tags);

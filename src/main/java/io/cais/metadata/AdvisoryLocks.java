@@ -15,6 +15,8 @@ final class AdvisoryLocks {
     private static final int DIGEST = 0x43414901;
     /** Key class of the one sweep lock: one replica sweeps at a time. */
     static final int SWEEP = 0x43414902;
+    /** Key class of the retention locks, one per namespace (keyed by its id): one run of a namespace at a time. */
+    static final int RETENTION = 0x43414903;
 
     private AdvisoryLocks() {
     }

@@ -71,20 +71,22 @@ public class ManifestStore {
      * Stores a validated manifest with its references and points the tags at it ({@link TagStore#point}, under the
      * namespace's tag policies) — all in one transaction: a rejected or interrupted push writes nothing, and a push
      * with several tags creates all of them or none. Pushing a stored manifest again only moves the tags.
-     */
-    @Transactional
-    public void push(String repository, Digest digest, ParsedManifest manifest, byte[] body, List<String> tagNames) {
-        push(repository, digest, manifest, body, tagNames, true);
-    }
-
-    /**
-     * As {@link #push(String, Digest, ParsedManifest, byte[], List)}; without {@code childrenRequired}, an index
-     * is stored before its children: the pull-through cache keeps an upstream's index whose other platforms' images
-     * are never pulled. Blobs are always required (their rows are what {@code manifest_blob} refers to).
+     * {@code pushedBy} (an account's name) is recorded with a new manifest and with the tags.
      */
     @Transactional
     public void push(String repository, Digest digest, ParsedManifest manifest, byte[] body, List<String> tagNames,
-                     boolean childrenRequired) {
+                     String pushedBy) {
+        push(repository, digest, manifest, body, tagNames, pushedBy, true);
+    }
+
+    /**
+     * As {@link #push(String, Digest, ParsedManifest, byte[], List, String)}; without {@code childrenRequired}, an
+     * index is stored before its children: the pull-through cache keeps an upstream's index whose other platforms'
+     * images are never pulled. Blobs are always required (their rows are what {@code manifest_blob} refers to).
+     */
+    @Transactional
+    public void push(String repository, Digest digest, ParsedManifest manifest, byte[] body, List<String> tagNames,
+                     String pushedBy, boolean childrenRequired) {
         long repositoryId = repositories.getOrCreate(repository);
         try {
             lock("SELECT digest FROM repository_blob WHERE repository_id = ? AND digest = ANY (?) FOR KEY SHARE",
@@ -93,8 +95,8 @@ public class ManifestStore {
                 lock("SELECT digest FROM manifest WHERE repository_id = ? AND digest = ANY (?) FOR KEY SHARE",
                         repositoryId, manifest.children(), "index references manifests unknown to the repository");
             }
-            long manifestId = insert(repositoryId, digest, manifest, body);
-            tags.point(repositoryId, repository, tagNames, manifestId, digest.toString());
+            long manifestId = insert(repositoryId, digest, manifest, body, pushedBy);
+            tags.point(repositoryId, repository, tagNames, manifestId, digest.toString(), pushedBy);
         } catch (VanishedRowException e) {
             throw RepositoryStore.vanished(repository);
         }
@@ -180,14 +182,14 @@ public class ManifestStore {
      * so that it stays until the tag points at it; one deleted between the insert's conflict and that read is
      * inserted again.
      */
-    private long insert(long repositoryId, Digest digest, ParsedManifest manifest, byte[] body) {
+    private long insert(long repositoryId, Digest digest, ParsedManifest manifest, byte[] body, String pushedBy) {
         while (true) {
             Optional<Long> inserted = jdbc.first("INSERT INTO manifest (repository_id, digest, media_type, artifact_type, "
-                            + "subject_digest, annotations, size, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                            + "subject_digest, annotations, size, payload, pushed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                             + "ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id", row -> row.getLong(1),
                     repositoryId, digest.toString(), manifest.mediaType(), manifest.artifactType(),
                     manifest.subject() == null ? null : manifest.subject().toString(), manifest.annotations(),
-                    (long) body.length, body);
+                    (long) body.length, body, pushedBy);
             if (inserted.isPresent()) {
                 references(inserted.get(), manifest);
                 return inserted.get();

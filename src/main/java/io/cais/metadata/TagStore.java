@@ -35,11 +35,13 @@ public class TagStore {
      * which waits for a concurrent push that inserted the same tag to end; when the row exists it is read
      * {@code FOR UPDATE} and compared in this transaction, so of two pushes of different manifests to a new immutable
      * tag exactly one wins and the other is refused, and a tag that exists never moves. Other tags are one upsert:
-     * readers see the old manifest or the new one, never none. Tags are written in lexical order, so two multi-tag
+     * readers see the old manifest or the new one, never none. Pushed at ({@code updated_at}) and by are those of
+     * the last push that moved the tag. Tags are written in lexical order, so two multi-tag
      * pushes lock shared tags in the same order.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void point(long repositoryId, String repository, List<String> tags, long manifestId, String digest) {
+    public void point(long repositoryId, String repository, List<String> tags, long manifestId, String digest,
+                      String pushedBy) {
         if (tags.isEmpty()) {
             return;
         }
@@ -52,18 +54,20 @@ public class TagStore {
         for (String tag : new TreeSet<>(tags)) {
             Optional<TagGuard.ImmutableTag> immutable = guard.immutable(rules, repository, tag);
             if (immutable.isPresent()) {
-                pointOnce(repositoryId, tag, manifestId, digest, immutable.get());
+                pointOnce(repositoryId, tag, manifestId, digest, pushedBy, immutable.get());
             } else {
-                jdbc.update("INSERT INTO tag (repository_id, name, manifest_id) VALUES (?, ?, ?) ON CONFLICT (repository_id, name) "
-                        + "DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now()", repositoryId, tag, manifestId);
+                jdbc.update("INSERT INTO tag (repository_id, name, manifest_id, pushed_by) VALUES (?, ?, ?, ?) "
+                        + "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id, updated_at = now(), "
+                        + "pushed_by = EXCLUDED.pushed_by", repositoryId, tag, manifestId, pushedBy);
             }
         }
     }
 
     /** Creates an immutable tag, or accepts it as it is when it already points at the manifest; refuses moving it. */
-    private void pointOnce(long repositoryId, String tag, long manifestId, String digest, TagGuard.ImmutableTag immutable) {
-        while (jdbc.update("INSERT INTO tag (repository_id, name, manifest_id) VALUES (?, ?, ?) ON CONFLICT (repository_id, name) "
-                + "DO NOTHING", repositoryId, tag, manifestId) == 0) {
+    private void pointOnce(long repositoryId, String tag, long manifestId, String digest, String pushedBy,
+                           TagGuard.ImmutableTag immutable) {
+        while (jdbc.update("INSERT INTO tag (repository_id, name, manifest_id, pushed_by) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (repository_id, name) DO NOTHING", repositoryId, tag, manifestId, pushedBy) == 0) {
             Optional<String> current = jdbc.first("SELECT m.digest FROM tag t JOIN manifest m ON m.id = t.manifest_id "
                     + "WHERE t.repository_id = ? AND t.name = ? FOR UPDATE OF t", row -> row.getString(1), repositoryId, tag);
             if (current.isPresent()) {
