@@ -69,6 +69,7 @@ public class ConsoleSessions {
     }
 
     /** Every console form carries the CSRF token of its session (the sign-in form: of its login cookie). */
+    @ConsoleForms
     @ServerRequestFilter(readBody = true)
     public void requireCsrfToken(ResteasyReactiveContainerRequestContext context) {
         String path = context.getUriInfo().getPath();

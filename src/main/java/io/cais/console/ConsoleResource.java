@@ -2,6 +2,7 @@ package io.cais.console;
 
 import io.cais.auth.AccessControl;
 import io.cais.auth.Authorize;
+import io.cais.auth.ConsoleForms;
 import io.cais.auth.ConsoleSessions;
 import io.cais.auth.Rule;
 import io.cais.content.Digest;
@@ -48,6 +49,7 @@ import java.util.Locale;
  * repositories, a repository's tags, a manifest, and the garbage collector's status. Every route declares its rule
  * like the API's routes, enforced by the same {@link AccessControl} for the signed-in account.
  */
+@ConsoleForms
 @Path("/ui")
 @RunOnVirtualThread
 @Produces(MediaType.TEXT_HTML)

@@ -2,6 +2,7 @@ package io.cais.console;
 
 import io.cais.auth.AccessControl;
 import io.cais.auth.Authorize;
+import io.cais.auth.ConsoleForms;
 import io.cais.auth.Robots;
 import io.cais.auth.Rule;
 import io.cais.error.ErrorCode;
@@ -44,6 +45,7 @@ import java.util.Locale;
  * only server admins set the quota. A robot's secret is shown once, on the page that answers its creation or
  * rotation, with the exports the admin API hands out ({@link Robots}: the same bytes).
  */
+@ConsoleForms
 @Path("/ui/namespaces/{namespace}")
 @RunOnVirtualThread
 @Produces(MediaType.TEXT_HTML)
