@@ -1,13 +1,16 @@
 package io.cais.console;
 
+import io.cais.stats.PullStatistics;
 import io.cais.testing.Admin;
 import io.cais.testing.AdminApi;
 import io.cais.testing.Console;
 import io.cais.testing.Images;
+import io.cais.testing.OciLayouts;
 import io.cais.testing.PostgresTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -24,6 +27,9 @@ import static org.hamcrest.Matchers.not;
 @QuarkusTest
 @QuarkusTestResource(PostgresTestResource.class)
 class ConsoleHttpTest {
+
+    @Inject
+    PullStatistics statistics;
 
     private static final String FORM = "application/x-www-form-urlencoded";
 
@@ -159,5 +165,41 @@ class ConsoleHttpTest {
                 .then().statusCode(200).body(containsString("1–1 of 1")).body(containsString("data-tag=\"b2\""));
         given().cookie(Console.SESSION, session).queryParam("sort", "nonsense").get("/ui/repositories/" + namespace + "/app/-/tags")
                 .then().statusCode(400);
+    }
+
+    @Test
+    void theTagsPageShowsWhoPushedPullsSortedByLastPullAndImmutableBadges() {
+        String namespace = AdminApi.namespace("console-pulls", "private");
+        String repo = namespace + "/app";
+        String v1 = Images.push(repo, "v1");
+        Images.push(repo, "dev");
+        Images.push(repo, "old");
+        AdminApi.tagPolicy(namespace, "releases", "immutable", List.of("v*"), List.of());
+        pull(repo, "v1");
+        pull(repo, "v1");
+        statistics.flush();
+        String session = Console.signIn(Admin.USER, Admin.PASSWORD);
+
+        String page = given().cookie(Console.SESSION, session).queryParam("sort", "pulled").queryParam("dir", "desc")
+                .get("/ui/repositories/" + repo + "/-/tags").then().statusCode(200).extract().asString();
+        assertThat(page).contains("<td class=\"pushed-by\">" + Admin.USER + "</td>").contains("<td class=\"num pulls\">2</td>")
+                .contains("<td class=\"last-pulled\">never</td>");
+        // pulled first, then never-pulled tags by name
+        assertThat(page.indexOf("data-tag=\"v1\"")).isLessThan(page.indexOf("data-tag=\"dev\""));
+        assertThat(page.indexOf("data-tag=\"dev\"")).isLessThan(page.indexOf("data-tag=\"old\""));
+        assertThat(page).containsOnlyOnce("badge immutable");
+        assertThat(page.substring(page.indexOf("data-tag=\"v1\""), page.indexOf("data-tag=\"v1\"") + 300)).contains("badge immutable");
+
+        String ascending = given().cookie(Console.SESSION, session).queryParam("sort", "pulled").queryParam("size", 2)
+                .queryParam("page", 2).get("/ui/repositories/" + repo + "/-/tags").then().statusCode(200).extract().asString();
+        assertThat(ascending).contains("3–3 of 3").contains("data-tag=\"v1\"").doesNotContain("data-tag=\"dev\"");
+
+        given().cookie(Console.SESSION, session).get("/ui/repositories/" + repo + "/-/manifests/" + v1).then().statusCode(200)
+                .body(containsString("<dd id=\"pushed-by\">" + Admin.USER + "</dd>")).body(containsString("<dd id=\"pulls\">2</dd>"));
+    }
+
+    private static void pull(String repository, String tag) {
+        given().header("Authorization", Admin.basic()).accept(OciLayouts.OCI_MANIFEST)
+                .get("/v2/" + repository + "/manifests/" + tag).then().statusCode(200);
     }
 }
