@@ -4,8 +4,6 @@ import io.cais.admin.TagPolicyViews.NewTagPolicy;
 import io.cais.admin.TagPolicyViews.TagPolicyView;
 import io.cais.auth.Authorize;
 import io.cais.auth.Rule;
-import io.cais.error.ErrorCode;
-import io.cais.error.RegistryException;
 import io.cais.metadata.NamespaceStore;
 import io.cais.metadata.TagPolicyStore;
 import io.cais.metadata.TagPolicyStore.Definition;
@@ -41,6 +39,9 @@ public class TagPolicyResource {
     @Inject
     TagPolicyStore policies;
 
+    @Inject
+    TagPolicyChanges changes;
+
     @GET
     @Authorize(Rule.NAMESPACE_READER)
     public List<TagPolicyView> list(@PathParam("namespace") String namespace) {
@@ -51,12 +52,7 @@ public class TagPolicyResource {
     @POST
     @Authorize(Rule.NAMESPACE_ADMIN)
     public Response create(@PathParam("namespace") String namespace, NewTagPolicy body) {
-        Definition policy = TagPolicyViews.definition(body, null);
-        namespaces.require(namespace);
-        if (!policies.create(namespace, policy)) {
-            throw new RegistryException(ErrorCode.CONFLICT,
-                    "namespace '" + namespace + "' already has a tag policy named '" + policy.name() + "'", policy.name());
-        }
+        Definition policy = changes.create(namespace, body);
         return Response.created(URI.create("/api/v1/namespaces/" + namespace + "/tag-policies/" + policy.name()))
                 .entity(get(namespace, policy.name())).build();
     }
@@ -65,7 +61,7 @@ public class TagPolicyResource {
     @Authorize(Rule.NAMESPACE_READER)
     @Path("{policy}")
     public TagPolicyView get(@PathParam("namespace") String namespace, @PathParam("policy") String name) {
-        return TagPolicyView.of(policies.find(namespace, name).orElseThrow(() -> unknown(namespace, name)));
+        return TagPolicyView.of(policies.find(namespace, name).orElseThrow(() -> TagPolicyChanges.unknown(namespace, name)));
     }
 
     /** Replaces the policy's rules; the name in the path is its name. */
@@ -73,7 +69,7 @@ public class TagPolicyResource {
     @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{policy}")
     public TagPolicyView replace(@PathParam("namespace") String namespace, @PathParam("policy") String name, NewTagPolicy body) {
-        found(policies.replace(namespace, TagPolicyViews.definition(body, name)), namespace, name);
+        TagPolicyChanges.found(policies.replace(namespace, TagPolicyViews.definition(body, name)), namespace, name);
         return get(namespace, name);
     }
 
@@ -81,17 +77,7 @@ public class TagPolicyResource {
     @Authorize(Rule.NAMESPACE_ADMIN)
     @Path("{policy}")
     public Response delete(@PathParam("namespace") String namespace, @PathParam("policy") String name) {
-        found(policies.delete(namespace, name), namespace, name);
+        changes.delete(namespace, name);
         return Response.noContent().build();
-    }
-
-    private static void found(boolean found, String namespace, String name) {
-        if (!found) {
-            throw unknown(namespace, name);
-        }
-    }
-
-    private static RegistryException unknown(String namespace, String name) {
-        return new RegistryException(ErrorCode.NOT_FOUND, "namespace '" + namespace + "' has no tag policy named '" + name + "'", name);
     }
 }

@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /** The JSON of tag policies (a namespace's and the defaults alike) and the validation of what admins send. */
-final class TagPolicyViews {
+public final class TagPolicyViews {
 
     private static final Set<String> KINDS = Set.of("immutable", "blocked");
     /** The tag grammar with {@code *} and {@code ?} as wildcards. */

@@ -18,6 +18,10 @@ import io.cais.metadata.Namespace;
 import io.cais.metadata.NamespaceStore;
 import io.cais.metadata.RepositoryStore;
 import io.cais.metadata.Slice;
+import io.cais.metadata.TagGuard;
+import io.cais.metadata.TagListingStore;
+import io.cais.metadata.TagPolicyStore;
+import io.cais.metadata.TagPolicyStore.StoredTagPolicy;
 import io.cais.metadata.TagStore;
 import io.cais.storage.BlobContent;
 import io.cais.storage.BlobStore;
@@ -43,6 +47,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The web console's pages for browsing: sign-in and sign-out, the namespaces the user can see, a namespace's
@@ -55,7 +60,7 @@ import java.util.Locale;
 @Produces(MediaType.TEXT_HTML)
 public class ConsoleResource {
 
-    private static final List<String> TAG_SORTS = List.of("name", "pushed");
+    private static final List<String> TAG_SORTS = List.of("name", "pushed", "pulled");
     /** Image configs are small; a bigger one is not read into a page. */
     private static final long MAX_CONFIG_BYTES = 1024 * 1024;
     private static final int REFERRERS_SHOWN = 100;
@@ -85,6 +90,15 @@ public class ConsoleResource {
     ManifestStore manifests;
 
     @Inject
+    TagListingStore listings;
+
+    @Inject
+    TagPolicyStore policies;
+
+    @Inject
+    TagGuard guard;
+
+    @Inject
     BlobStore blobs;
 
     @Inject
@@ -96,7 +110,7 @@ public class ConsoleResource {
 
     @TemplateData
     public record TagRow(String name, String digest, String shortDigest, String mediaType, List<String> platforms,
-                         String size, String pushedAt) {
+                         String size, String pushedAt, String pushedBy, String lastPulled, long pulls, boolean immutable) {
     }
 
     @TemplateData
@@ -166,9 +180,12 @@ public class ConsoleResource {
         Slice<TagStore.Listed> slice = tags.list(id, listing.filter(),
                 TagStore.ListOrder.valueOf(listing.sort().toUpperCase(Locale.ROOT)), listing.descending(),
                 listing.offset(), listing.pageSize());
+        List<StoredTagPolicy> rules = policies.list(Namespace.of(repository)); // once per page
         List<TagRow> rows = slice.items().stream().map(t -> new TagRow(t.name(), t.digest(), Format.shortDigest(t.digest()),
                 t.mediaType(), t.indexPayload() == null ? List.of() : ManifestDocument.platforms(t.indexPayload()),
-                Format.bytes(t.contentBytes()), Format.time(t.pushedAt()))).toList();
+                Format.bytes(t.contentBytes()), Format.time(t.pushedAt()), orDash(t.pushedBy()),
+                t.lastPulledAt() == null ? "never" : Format.time(t.lastPulledAt()), t.pulls(),
+                guard.immutable(rules, repository, t.name()).isPresent())).toList();
         return pages.page("tags.html").data("repository", repository).data("namespace", Namespace.of(repository))
                 .data("listing", listing.withTotal(slice.total())).data("tags", rows).data("host", host());
     }
@@ -189,6 +206,7 @@ public class ConsoleResource {
         String byDigest = host + "/" + repository + "@" + record.digest();
         String byTag = parsed instanceof Reference.Tag ? host + "/" + repository + ":" + reference : null;
         Digest digest = Digest.parse(record.digest());
+        Optional<TagListingStore.ManifestDetails> details = listings.manifest(repository, record.digest());
         return pages.page("manifest.html").data("repository", repository).data("namespace", Namespace.of(repository))
                 .data("reference", reference).data("digest", record.digest()).data("mediaType", record.mediaType())
                 .data("size", Format.bytes(record.size())).data("index", index)
@@ -199,6 +217,9 @@ public class ConsoleResource {
                 .data("annotations", document.annotations())
                 .data("tags", tags.pointingAt(record.repositoryId(), record.digest(), 20))
                 .data("referrers", manifests.referrers(repository, digest, null, null, REFERRERS_SHOWN).items())
+                .data("pushedBy", details.map(d -> orDash(d.pushedBy())).orElse("—"))
+                .data("lastPulled", details.map(d -> d.lastPulledAt() == null ? "never" : Format.time(d.lastPulledAt())).orElse("never"))
+                .data("pulls", details.map(TagListingStore.ManifestDetails::pulls).orElse(0L))
                 .data("byDigest", parsed instanceof Reference.ByDigest)
                 .data("pullByTag", byTag == null ? List.of() : pullLines(byTag, "tag"))
                 .data("pullByDigest", pullLines(byDigest, "digest"));
@@ -211,6 +232,11 @@ public class ConsoleResource {
         GarbageCollector.Status status = collector.status();
         return pages.page("gc.html").data("status", status).data("freed", Format.bytes(status.totals().bytes()))
                 .data("lastRun", Format.time(status.lastRunAt()));
+    }
+
+    /** Who pushed, or a dash for what was pushed before the registry recorded it. */
+    private static String orDash(String value) {
+        return value == null ? "—" : value;
     }
 
     static String tagsPath(String repository) {

@@ -1,5 +1,7 @@
 package io.cais.console;
 
+import io.cais.admin.TagPolicyChanges;
+import io.cais.admin.TagPolicyViews;
 import io.cais.auth.AccessControl;
 import io.cais.auth.Authorize;
 import io.cais.auth.ConsoleForms;
@@ -13,8 +15,11 @@ import io.cais.metadata.MembershipStore;
 import io.cais.metadata.Namespace;
 import io.cais.metadata.NamespaceStore;
 import io.cais.metadata.RepositoryStore;
+import io.cais.metadata.RetentionStore;
+import io.cais.metadata.TagPolicyStore;
 import io.cais.metadata.Slice;
 import io.cais.metadata.UsageStore;
+import io.cais.retention.Retention;
 import io.quarkus.qute.TemplateData;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -54,6 +59,7 @@ public class NamespaceConsoleResource {
     private static final List<String> ROLES = List.of("reader", "writer", "admin");
     private static final List<String> REPOSITORY_SORTS = List.of("name", "tags", "size", "pushed");
     private static final List<String> VISIBILITIES = List.of("private", "public");
+    private static final int RUNS_SHOWN = 20;
 
     @Inject
     Pages pages;
@@ -82,14 +88,36 @@ public class NamespaceConsoleResource {
     @Inject
     ConsoleConfig config;
 
+    @Inject
+    TagPolicyStore tagPolicies;
+
+    @Inject
+    TagPolicyChanges policyChanges;
+
+    @Inject
+    RetentionStore retentionStore;
+
+    @Inject
+    Retention retention;
+
     @TemplateData
     public record RepositoryRow(String name, String path, long tags, String size, String unique, String shared,
-                                String lastPush) {
+                                String lastPush, String lastPull) {
     }
 
     @TemplateData
     public record RobotRow(String name, String shortName, String actions, String repositories, String expiresAt,
                            String createdAt) {
+    }
+
+    @TemplateData
+    public record PolicyRow(String name, String kind, String repositories, String tags, String exclusions,
+                            String description) {
+    }
+
+    @TemplateData
+    public record RunRow(long id, String startedBy, String startedAt, String finishedAt, int tags, int manifests,
+                         String bytes, String error) {
     }
 
     @TemplateData
@@ -115,7 +143,7 @@ public class NamespaceConsoleResource {
                 listing.offset(), listing.pageSize());
         List<RepositoryRow> rows = slice.items().stream().map(r -> new RepositoryRow(r.name(), ConsoleResource.tagsPath(r.name()),
                 r.tags(), Format.bytes(r.bytes()), Format.bytes(r.bytes() - r.sharedBytes()), Format.bytes(r.sharedBytes()),
-                Format.time(r.lastPush()))).toList();
+                Format.time(r.lastPush()), r.lastPull() == null ? "never" : Format.time(r.lastPull()))).toList();
         return tab(namespace, "repositories").data("listing", listing.withTotal(slice.total())).data("repositories", rows);
     }
 
@@ -210,8 +238,7 @@ public class NamespaceConsoleResource {
                                         @FormParam("repositories") String repositories,
                                         @FormParam("expires") String expires) {
         Namespace namespace = namespaces.require(name);
-        List<String> patterns = repositories == null ? List.of()
-                : Arrays.stream(repositories.split("[,\\s]+")).filter(p -> !p.isEmpty()).toList();
+        List<String> patterns = patterns(repositories);
         return secret(namespace, robots.create(namespace, robot == null ? null : robot.trim(), actions, patterns,
                 expiry(expires)), "created");
     }
@@ -231,6 +258,77 @@ public class NamespaceConsoleResource {
     public Response deleteRobot(@PathParam("namespace") String name, @PathParam("robot") String robot) {
         robots.delete(name, robot);
         return Pages.seeOther("/ui/namespaces/" + name + "/robots");
+    }
+
+    /** The namespace's tag policies, blocked and immutable alike, for its readers; its admins add and delete them. */
+    @GET
+    @Path("policies")
+    @Authorize(Rule.NAMESPACE_READER)
+    public TemplateInstance policies(@PathParam("namespace") String name) {
+        Namespace namespace = namespaces.require(name);
+        List<PolicyRow> rows = tagPolicies.list(name).stream().map(stored -> {
+            TagPolicyStore.Definition d = stored.definition();
+            return new PolicyRow(d.name(), d.kind(), String.join(", ", d.repositories()), String.join(", ", d.tags()),
+                    String.join(", ", d.exclusions()), d.description() == null ? "" : d.description());
+        }).toList();
+        return tab(namespace, "policies").data("policies", rows);
+    }
+
+    /** Adds a tag policy: the admin API's validation and store call ({@link TagPolicyChanges}). */
+    @POST
+    @Path("policies")
+    @Authorize(Rule.NAMESPACE_ADMIN)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response addPolicy(@PathParam("namespace") String name, @FormParam("name") String policy,
+                              @FormParam("kind") String kind, @FormParam("repositories") String repositories,
+                              @FormParam("tags") String tags, @FormParam("exclusions") String exclusions,
+                              @FormParam("description") String description) {
+        List<String> scope = patterns(repositories);
+        policyChanges.create(name, new TagPolicyViews.NewTagPolicy(policy == null ? null : policy.trim(), kind,
+                scope.isEmpty() ? null : scope, patterns(tags), patterns(exclusions),
+                description == null || description.isBlank() ? null : description.trim()));
+        return Pages.seeOther("/ui/namespaces/" + name + "/policies");
+    }
+
+    @POST
+    @Path("policies/{policy}/delete")
+    @Authorize(Rule.NAMESPACE_ADMIN)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response deletePolicy(@PathParam("namespace") String name, @PathParam("policy") String policy) {
+        policyChanges.delete(name, policy);
+        return Pages.seeOther("/ui/namespaces/" + name + "/policies");
+    }
+
+    /** The namespace's retention rules and recent runs, for its admins (as the admin API shows them). */
+    @GET
+    @Path("retention")
+    @Authorize(Rule.NAMESPACE_ADMIN)
+    public TemplateInstance retention(@PathParam("namespace") String name) {
+        return retentionTab(namespaces.require(name));
+    }
+
+    /** What a retention run would delete now, deleting nothing ({@link Retention#dryRun}, as the admin API's dry run). */
+    @POST
+    @Path("retention/dry-run")
+    @Authorize(Rule.NAMESPACE_ADMIN)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public TemplateInstance retentionDryRun(@PathParam("namespace") String name) {
+        Namespace namespace = namespaces.require(name);
+        Retention.Outcome outcome = retention.dryRun(name);
+        return retentionTab(namespace).data("dryRun", outcome).data("freed", Format.bytes(outcome.bytes()));
+    }
+
+    private TemplateInstance retentionTab(Namespace namespace) {
+        List<RunRow> runs = retentionStore.runs(namespace.name, null, RUNS_SHOWN).stream().map(run -> new RunRow(run.id(),
+                run.startedBy(), Format.time(run.startedAt()), Format.time(run.finishedAt()), run.tags(), run.manifests(),
+                Format.bytes(run.bytes()), run.error() == null ? "" : run.error())).toList();
+        return tab(namespace, "retention").data("rules", retentionStore.rules(namespace.name)).data("runs", runs)
+                .data("dryRun", null).data("freed", null);
+    }
+
+    /** Patterns as a form field carries them: separated by commas or white space. */
+    private static List<String> patterns(String field) {
+        return field == null ? List.of() : Arrays.stream(field.split("[,\\s]+")).filter(p -> !p.isEmpty()).toList();
     }
 
     /** The one page that shows a robot's secret: with the Secret, a Pod that uses it, a docker login line, config.json. */

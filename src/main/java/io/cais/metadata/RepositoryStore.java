@@ -26,9 +26,10 @@ public class RepositoryStore {
 
     /**
      * A repository as the web console lists it: its tags, the bytes of the distinct blobs it links and the part of
-     * them another repository links too (V10's {@code repository_usage}), and when a tag of it last moved.
+     * them another repository links too (V10's {@code repository_usage}), when a tag of it last moved and when one was
+     * last pulled (null: never, or not yet written; pulls by digest alone are not counted here).
      */
-    public record Listed(String name, long tags, long bytes, long sharedBytes, OffsetDateTime lastPush) {
+    public record Listed(String name, long tags, long bytes, long sharedBytes, OffsetDateTime lastPush, OffsetDateTime lastPull) {
     }
 
     /**
@@ -53,6 +54,9 @@ public class RepositoryStore {
             this.aggregated = aggregated;
         }
     }
+
+    /** A page row's last tag pull: one descent of {@code tag_pull_last_idx} (V14), for the page's rows only. */
+    private static final String LAST_PULL = "(SELECT max(lp.last_pulled_at) FROM tag_pull lp WHERE lp.repository_id = p.id)";
 
     @Inject
     Jdbc jdbc;
@@ -143,23 +147,23 @@ public class RepositoryStore {
         String matching = "FROM repository r LEFT JOIN repository_usage u ON u.repository_id = r.id ";
         String where = "WHERE r.namespace = ? AND strpos(r.name, ?) > 0";
         String sql = order.aggregated
-                ? "WITH p AS (SELECT r.name, coalesce(t.tags, 0) AS tags, coalesce(u.blob_bytes, 0) AS bytes, "
+                ? "WITH p AS (SELECT r.id, r.name, coalesce(t.tags, 0) AS tags, coalesce(u.blob_bytes, 0) AS bytes, "
                 + "coalesce(u.shared_bytes, 0) AS shared, t.last_push " + matching
                 + "LEFT JOIN (SELECT t.repository_id, count(*) AS tags, max(t.updated_at) AS last_push FROM tag t "
                 + "JOIN repository tr ON tr.id = t.repository_id WHERE tr.namespace = ? GROUP BY t.repository_id) t "
                 + "ON t.repository_id = r.id " + where + ") "
-                + "SELECT p.name, p.tags, p.bytes, p.shared, p.last_push FROM p ORDER BY " + order.column + direction
+                + "SELECT p.name, p.tags, p.bytes, p.shared, p.last_push, " + LAST_PULL + " FROM p ORDER BY " + order.column + direction
                 + ", p.name LIMIT ? OFFSET ?"
                 : "WITH p AS (SELECT r.id, r.name, coalesce(u.blob_bytes, 0) AS bytes, coalesce(u.shared_bytes, 0) AS shared "
                 + matching + where + " ORDER BY " + order.expression + direction + ", r.name LIMIT ? OFFSET ?) "
-                + "SELECT p.name, t.tags, p.bytes, p.shared, t.last_push FROM p CROSS JOIN LATERAL (SELECT count(*) AS tags, "
+                + "SELECT p.name, t.tags, p.bytes, p.shared, t.last_push, " + LAST_PULL + " FROM p CROSS JOIN LATERAL (SELECT count(*) AS tags, "
                 + "max(updated_at) AS last_push FROM tag WHERE repository_id = p.id) t ORDER BY " + order.column + direction
                 + ", p.name";
         Object[] parameters = order.aggregated
                 ? new Object[]{namespace, namespace, needle, limit, offset}
                 : new Object[]{namespace, needle, limit, offset};
         List<Listed> rows = jdbc.list(sql, row -> new Listed(row.getString(1), row.getLong(2), row.getLong(3), row.getLong(4),
-                row.getObject(5, OffsetDateTime.class)), parameters);
+                row.getObject(5, OffsetDateTime.class), row.getObject(6, OffsetDateTime.class)), parameters);
         long total = jdbc.first("SELECT count(*) FROM repository r " + where, row -> row.getLong(1), namespace, needle)
                 .orElse(0L);
         return new Slice<>(rows, total);

@@ -111,6 +111,16 @@ class ConsoleBrowserTest {
         assertThat(browser.findElement(By.id("config-summary")).getText()).contains("linux/amd64");
         screenshot("manifest-image");
 
+        open("/ui/namespaces/" + namespace + "/policies");
+        browser.findElement(By.id("policy-name")).sendKeys("releases");
+        browser.findElement(By.id("policy-tags")).sendKeys("1.*");
+        browser.findElement(By.id("policy-description")).sendKeys("releases are never moved");
+        browser.findElement(By.cssSelector("form[action$='/policies'] button[type='submit']")).click();
+        assertThat(browser.findElement(By.cssSelector("tr[data-policy='releases']")).getText()).contains("immutable").contains("1.*");
+        screenshot("policies");
+        open("/ui/repositories/" + repository + "/-/tags");
+        assertThat(browser.findElement(By.cssSelector("tr[data-tag='1.0'] .badge.immutable")).getText()).isEqualTo("immutable");
+
         open("/ui/namespaces/" + namespace + "/robots");
         browser.findElement(By.id("robot-name")).sendKeys("deployer");
         browser.findElement(By.id("create-robot")).click();
