@@ -42,6 +42,13 @@ public final class AdminApi {
         return name;
     }
 
+    /** A new user (password {@code <role>-password}) who is a {@code role} member of the namespace; its name. */
+    public static String newMember(String namespace, String role) {
+        String user = user(role, role + "-password");
+        member(namespace, user, role);
+        return user;
+    }
+
     public static void member(String namespace, String user, String role) {
         asAdmin().body(Map.of("role", role)).put("/api/v1/namespaces/" + namespace + "/members/" + user).then().statusCode(200);
     }

@@ -1,0 +1,42 @@
+package io.cais.admin;
+
+import io.cais.auth.AccessControl;
+import io.cais.auth.Authorize;
+import io.cais.auth.Rule;
+import io.cais.content.RepositoryName;
+import io.cais.proxy.LayoutImport;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.io.InputStream;
+
+/**
+ * Imports an OCI image layout, sent as a tar (or gzip-compressed tar) body, into a repository: whoever may push to the
+ * repository may import into it (a namespace's admins and writers, robots with push), as the import is a push.
+ * Only the uploaded tar: the server never reads a layout from its own file system.
+ */
+@Path("/api/v1/imports")
+@RunOnVirtualThread
+@Produces(MediaType.APPLICATION_JSON)
+public class LayoutImportResource {
+
+    @Inject
+    LayoutImport imports;
+
+    @Inject
+    AccessControl access;
+
+    @POST
+    @Path("{name: .+}")
+    @Authorize(Rule.REPOSITORY_PUSH)
+    @Consumes(MediaType.WILDCARD)
+    public LayoutImport.Report importLayout(@PathParam("name") String name, InputStream body) {
+        return imports.run(RepositoryName.require(name), body, access.caller().name());
+    }
+}
