@@ -7,7 +7,6 @@ import io.cais.testing.OciLayouts.Blob;
 import io.cais.testing.PostgresTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.ValidatableResponse;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -27,8 +26,6 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTestResource(PostgresTestResource.class)
 class LayoutImportTest {
 
-    private static final String TAR = "application/x-tar";
-
     @Test
     void anImageLayoutWithIndexJsonFirstIsImportedTaggedAndPullable() {
         String repository = AdminApi.namespace("import", "private") + "/app";
@@ -38,7 +35,7 @@ class LayoutImportTest {
         files.put("./index.json", indexJson(image.manifest(), "1.0"));
         image.blobs().forEach(blob -> files.put(path(blob), blob.bytes()));
 
-        importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
+        AdminApi.importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
                 .body("blobsStored", equalTo(3)).body("blobsSkipped", equalTo(0))
                 .body("manifests", contains(image.manifest().digest())).body("tags", contains("1.0"));
 
@@ -63,7 +60,7 @@ class LayoutImportTest {
         index.images().forEach(image -> image.blobs().forEach(blob -> files.put(path(blob), blob.bytes())));
         files.put("index.json", indexJson(index.index(), "2.0"));
 
-        importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
+        AdminApi.importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
                 .body("blobsStored", equalTo(5))
                 .body("manifests", contains(index.image("amd64").manifest().digest(),
                         index.image("arm64").manifest().digest(), index.index().digest()))
@@ -89,7 +86,7 @@ class LayoutImportTest {
         files.put(path(layer), tampered);
         files.put(path(image.manifest()), image.manifest().bytes());
 
-        importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(400)
+        AdminApi.importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(400)
                 .body("errors[0].code", equalTo("DIGEST_INVALID"))
                 .body("errors[0].detail.file", equalTo("blobs/sha256/" + layer.digest().substring(7)));
 
@@ -110,12 +107,12 @@ class LayoutImportTest {
         files.entrySet().stream().limit(2).forEach(file -> firstPart.put(file.getKey(), file.getValue()));
 
         // Cut off before index.json: what arrived is stored, the import fails.
-        importLayout(repository, OciLayouts.tar(firstPart), Admin.basic()).statusCode(400)
+        AdminApi.importLayout(repository, OciLayouts.tar(firstPart), Admin.basic()).statusCode(400)
                 .body("errors[0].code", equalTo("MANIFEST_INVALID"));
-        importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
+        AdminApi.importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
                 .body("blobsStored", equalTo(2)).body("blobsSkipped", equalTo(2))
                 .body("manifests", contains(image.manifest().digest())).body("tags", contains("1.0"));
-        importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
+        AdminApi.importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
                 .body("blobsStored", equalTo(0)).body("blobsSkipped", equalTo(4));
 
         given().header("Authorization", Admin.basic()).accept(OciLayouts.OCI_MANIFEST)
@@ -131,7 +128,7 @@ class LayoutImportTest {
         files.put("index.json", indexJson(image.manifest(), "gz"));
         image.blobs().forEach(blob -> files.put(path(blob), blob.bytes()));
 
-        importLayout(repository, OciLayouts.gzip(OciLayouts.tar(files)), Admin.basic()).statusCode(200)
+        AdminApi.importLayout(repository, OciLayouts.gzip(OciLayouts.tar(files)), Admin.basic()).statusCode(200)
                 .body("blobsStored", equalTo(2)).body("tags", contains("gz"));
     }
 
@@ -147,7 +144,7 @@ class LayoutImportTest {
                 + descriptor(tagged.manifest(), "docker.io/library/nginx:1.27") + "," + descriptor(untagged.manifest(), null) + "]}";
         files.put("index.json", index.getBytes(StandardCharsets.UTF_8));
 
-        importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
+        AdminApi.importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(200)
                 .body("manifests", contains(tagged.manifest().digest(), untagged.manifest().digest()))
                 .body("tags", contains("1.27"));
     }
@@ -164,14 +161,14 @@ class LayoutImportTest {
         image.blobs().forEach(blob -> files.put(path(blob), blob.bytes()));
         byte[] tar = OciLayouts.tar(files);
 
-        importLayout(namespace + "/app", tar, Admin.basic(outsider, "outsider-password")).statusCode(403)
+        AdminApi.importLayout(namespace + "/app", tar, Admin.basic(outsider, "outsider-password")).statusCode(403)
                 .body("errors[0].code", equalTo("DENIED"));
-        importLayout(namespace + "/app", tar, Admin.basic(reader, "reader-password")).statusCode(403);
-        given().contentType(TAR).body(tar).post("/api/v1/imports/" + namespace + "/app").then().statusCode(401);
+        AdminApi.importLayout(namespace + "/app", tar, Admin.basic(reader, "reader-password")).statusCode(403);
+        given().contentType("application/x-tar").body(tar).post("/api/v1/imports/" + namespace + "/app").then().statusCode(401);
         given().header("Authorization", Admin.basic()).head("/v2/" + namespace + "/app/blobs/" + image.config().digest())
                 .then().statusCode(404);
 
-        importLayout(namespace + "/app", tar, Admin.basic(writer, "writer-password")).statusCode(200)
+        AdminApi.importLayout(namespace + "/app", tar, Admin.basic(writer, "writer-password")).statusCode(200)
                 .body("tags", contains("1.0"));
         given().header("Authorization", Admin.basic()).get("/api/v1/namespaces/" + namespace + "/repositories/app/tags")
                 .then().statusCode(200).body("tags[0].pushedBy", equalTo(writer));
@@ -180,17 +177,12 @@ class LayoutImportTest {
     @Test
     void aTarWithoutIndexJsonOrNotATarIsRefused() {
         String repository = AdminApi.namespace("import", "private") + "/broken";
-        importLayout(repository, OciLayouts.tar(Map.of("oci-layout", "{}".getBytes(StandardCharsets.UTF_8))), Admin.basic())
+        AdminApi.importLayout(repository, OciLayouts.tar(Map.of("oci-layout", "{}".getBytes(StandardCharsets.UTF_8))), Admin.basic())
                 .statusCode(400).body("errors[0].code", equalTo("MANIFEST_INVALID"));
-        importLayout(repository, "no tar at all".getBytes(StandardCharsets.UTF_8), Admin.basic())
+        AdminApi.importLayout(repository, "no tar at all".getBytes(StandardCharsets.UTF_8), Admin.basic())
                 .statusCode(400).body("errors[0].code", equalTo("MANIFEST_INVALID"));
         given().header("Authorization", Admin.basic()).get("/v2/" + repository + "/tags/list")
                 .then().statusCode(404).body("errors[0].code", equalTo("NAME_UNKNOWN"));
-    }
-
-    static ValidatableResponse importLayout(String repository, byte[] tar, String authorization) {
-        return given().header("Authorization", authorization).contentType(TAR).body(tar)
-                .post("/api/v1/imports/" + repository).then();
     }
 
     private static String path(Blob blob) {
