@@ -17,8 +17,8 @@ import jakarta.ws.rs.core.MediaType;
 import java.io.InputStream;
 
 /**
- * Imports an OCI image layout, sent as a tar (or gzip-compressed tar) body, into a repository: whoever may push to the
- * repository may import into it (a namespace's admins and writers, robots with push), as the import is a push.
+ * Imports an OCI image layout, sent as a tar (or gzip-compressed tar) body, into a repository: a user who may push to
+ * the repository (a namespace's admins and writers, server admins) may import into it, as the import is a push.
  * Only the uploaded tar: the server never reads a layout from its own file system.
  */
 @Path("/api/v1/imports")
@@ -37,6 +37,7 @@ public class LayoutImportResource {
     @Authorize(Rule.REPOSITORY_PUSH)
     @Consumes(MediaType.WILDCARD)
     public LayoutImport.Report importLayout(@PathParam("name") String name, InputStream body) {
-        return imports.run(RepositoryName.require(name), body, access.caller().name());
+        // A user's password, as everywhere in the admin API: robots and registry tokens push through /v2.
+        return imports.run(RepositoryName.require(name), body, access.user().name);
     }
 }

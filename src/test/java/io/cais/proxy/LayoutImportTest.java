@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
@@ -150,7 +151,7 @@ class LayoutImportTest {
     }
 
     @Test
-    void onlyWhoMayPushToTheRepositoryMayImportIntoIt() {
+    void onlyAUserWhoMayPushToTheRepositoryMayImportIntoIt() {
         String namespace = AdminApi.namespace("import", "private");
         String outsider = AdminApi.user("outsider", "outsider-password");
         String reader = AdminApi.newMember(namespace, "reader");
@@ -165,6 +166,9 @@ class LayoutImportTest {
                 .body("errors[0].code", equalTo("DENIED"));
         AdminApi.importLayout(namespace + "/app", tar, Admin.basic(reader, "reader-password")).statusCode(403);
         given().contentType("application/x-tar").body(tar).post("/api/v1/imports/" + namespace + "/app").then().statusCode(401);
+        AdminApi.Robot robot = AdminApi.robot(namespace, "ci", List.of("pull", "push"), List.of("*"), null);
+        AdminApi.importLayout(namespace + "/app", tar, robot.basic()).statusCode(401)
+                .header("WWW-Authenticate", equalTo("Basic realm=\"cais\""));
         given().header("Authorization", Admin.basic()).head("/v2/" + namespace + "/app/blobs/" + image.config().digest())
                 .then().statusCode(404);
 
