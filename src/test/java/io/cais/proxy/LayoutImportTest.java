@@ -151,6 +151,21 @@ class LayoutImportTest {
     }
 
     @Test
+    void tagPoliciesApplyToTheTagsOfAnImport() {
+        String namespace = AdminApi.productionNamespace("import");
+        String repository = namespace + "/app";
+        OciLayouts.Image image = OciLayouts.image("amd64", 1);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("index.json", indexJson(image.manifest(), "latest"));
+        image.blobs().forEach(blob -> files.put(path(blob), blob.bytes()));
+
+        AdminApi.importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(403)
+                .body("errors[0].code", equalTo("DENIED")).body("errors[0].message", equalTo(AdminApi.latestRefused(repository)));
+        given().header("Authorization", Admin.basic()).accept(OciLayouts.OCI_MANIFEST)
+                .head("/v2/" + repository + "/manifests/latest").then().statusCode(404);
+    }
+
+    @Test
     void onlyAUserWhoMayPushToTheRepositoryMayImportIntoIt() {
         String namespace = AdminApi.namespace("import", "private");
         String outsider = AdminApi.user("outsider", "outsider-password");
