@@ -6,6 +6,7 @@ import io.cais.content.Descriptor;
 import io.cais.content.Digest;
 import io.cais.content.DigestAlgorithm;
 import io.cais.content.ManifestParser;
+import io.cais.content.MediaTypes;
 import io.cais.content.ParsedManifest;
 import io.cais.content.Reference;
 import io.cais.distribution.DistributionConfig;
@@ -157,6 +158,10 @@ public class LayoutImport {
             List<Root> roots = roots(index);
             Set<Digest> reached = new HashSet<>();
             for (Root root : roots) {
+                if (!held.containsKey(root.digest())) {
+                    throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
+                            "the layout's index.json names a manifest that is not in the tar", root.digest().toString());
+                }
                 reach(root.digest(), reached);
             }
             // A held manifest no index entry reaches is a blob of the layout like any other (an artifact's layer).
@@ -181,10 +186,6 @@ public class LayoutImport {
                           List<String> pushed) {
             byte[] body = held.get(digest);
             if (body == null) {
-                if (!tags.isEmpty()) {
-                    throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
-                            "the layout's index.json names a manifest that is not in the tar", digest.toString());
-                }
                 return; // a child the layout lacks: the index's push fails naming it, unless the repository has it
             }
             String type = mediaType(body, mediaType);
@@ -331,13 +332,18 @@ public class LayoutImport {
         }
     }
 
-    /** The descriptor's media type, else the manifest's own {@code mediaType} field. */
+    /**
+     * The descriptor's media type, else the manifest's own {@code mediaType} field, else (OCI lets a manifest omit it)
+     * an index when it lists manifests and an image manifest when not.
+     */
     private static String mediaType(byte[] body, String described) {
         if (described != null) {
             return described;
         }
         try {
-            return JSON.readTree(body).path("mediaType").asText(null);
+            JsonNode manifest = JSON.readTree(body);
+            String own = manifest.path("mediaType").asText(null);
+            return own != null ? own : manifest.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
         } catch (IOException e) {
             return null;
         }

@@ -194,7 +194,7 @@ class LayoutImportTest {
     }
 
     @Test
-    void aTarWithoutIndexJsonOrNotATarIsRefused() {
+    void aTarWithoutIndexJsonOrNotATarOrWithoutTheManifestIndexJsonNamesIsRefused() {
         String repository = AdminApi.namespace("import", "private") + "/broken";
         AdminApi.importLayout(repository, OciLayouts.tar(Map.of("oci-layout", "{}".getBytes(StandardCharsets.UTF_8))), Admin.basic())
                 .statusCode(400).body("errors[0].code", equalTo("MANIFEST_INVALID"));
@@ -202,6 +202,14 @@ class LayoutImportTest {
                 .statusCode(400).body("errors[0].code", equalTo("MANIFEST_INVALID"));
         given().header("Authorization", Admin.basic()).get("/v2/" + repository + "/tags/list")
                 .then().statusCode(404).body("errors[0].code", equalTo("NAME_UNKNOWN"));
+
+        OciLayouts.Image image = OciLayouts.image("amd64", 1);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("index.json", indexJson(image.manifest(), null));
+        files.put(path(image.config()), image.config().bytes());
+        AdminApi.importLayout(repository, OciLayouts.tar(files), Admin.basic()).statusCode(400)
+                .body("errors[0].code", equalTo("MANIFEST_BLOB_UNKNOWN"))
+                .body("errors[0].detail", equalTo(image.manifest().digest()));
     }
 
     private static String path(Blob blob) {
