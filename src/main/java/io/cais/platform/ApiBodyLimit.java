@@ -13,7 +13,7 @@ import jakarta.enterprise.event.Observes;
 import java.util.Map;
 
 /**
- * Caps request bodies outside the blob routes. The HTTP limit must let multi-GiB layers through, but the admin
+ * Caps request bodies outside the blob routes and layout imports. The HTTP limit must let multi-GiB layers through, but the admin
  * API and the token endpoint read small JSON or form bodies into memory: a declared length over the cap is
  * answered 413 before anything is read (or parsed, or authenticated); a body without a declared length is cut
  * off by the same cap as it streams in (Quarkus REST honours the per-request limit set here).
@@ -24,6 +24,9 @@ public class ApiBodyLimit {
     /** After Quarkus' own body-size handler, which would otherwise set its 1024G limit over ours. */
     private static final int AFTER_QUARKUS_LIMITS = 100;
 
+    /** Layout imports stream a tar of any size, blob by blob, as blob uploads do (admin.LayoutImportResource). */
+    private static final String LAYOUT_IMPORTS = "/api/v1/imports/";
+
     void register(@Observes Filters filters, LimitsConfig config, ObjectMapper json) {
         long max = config.maxApiBodySize();
         ErrorBody tooLarge = ErrorBody.of(ErrorCode.SIZE_INVALID, "request body is larger than the limit", Map.of("maxBytes", max));
@@ -32,7 +35,7 @@ public class ApiBodyLimit {
 
     private static void limit(RoutingContext context, long max, ObjectMapper json, ErrorBody tooLarge) {
         String path = context.request().path();
-        if (path == null || !(path.startsWith("/api/") || path.startsWith("/auth/"))) {
+        if (path == null || !(path.startsWith("/api/") || path.startsWith("/auth/")) || path.startsWith(LAYOUT_IMPORTS)) {
             context.next();
             return;
         }

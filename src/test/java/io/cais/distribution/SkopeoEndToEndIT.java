@@ -1,8 +1,10 @@
 package io.cais.distribution;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cais.testing.Admin;
 import io.cais.testing.AdminApi;
 import io.cais.testing.Blobs;
+import io.cais.testing.Commands;
 import io.cais.testing.Http;
 import io.cais.testing.OciLayouts;
 import io.cais.testing.OciLayouts.Blob;
@@ -22,17 +24,21 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
 
 /**
  * The packaged registry driven by a real client, {@code skopeo}: pushes and pulls of hand-built OCI image layouts
  * (single images, multi-platform indexes, conversion to Docker media types), registry-to-registry copies, deletes
- * and paged tag listing. The registry runs with a page size of 2 so that listing needs the {@code Link} header.
+ * and paged tag listing, and the import of layouts skopeo wrote, packed by {@code tar} (the air-gapped round trip).
+ * The registry runs with a page size of 2 so that listing needs the {@code Link} header.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SkopeoEndToEndIT {
@@ -299,6 +305,65 @@ class SkopeoEndToEndIT {
         assertThat(moved.exitCode()).as(moved.describe()).isNotZero();
         assertThat(moved.stderr()).as(moved.describe()).contains(AdminApi.releaseMoveRefused(namespace));
         assertThat(inspect(docker(repo, ":v1")).path("Digest").asText()).isEqualTo(image.manifest().digest());
+    }
+
+    // ---- layout import: the air-gapped round trip ----------------------------------------------------------
+
+    @Test
+    void aLayoutSkopeoWroteImportsAndPullsBackWithTheSameDigests() throws Exception {
+        String namespace = AdminApi.namespace("airgap", "private");
+        Image image = OciLayouts.image("amd64", 3);
+        Path exported = exportWithSkopeo(namespace + "/source", "v1", OciLayouts.write(dir("airgap-src"), "v1", image));
+
+        AdminApi.importLayout(namespace + "/imported", tar(exported, false), Admin.basic()).statusCode(200)
+                .body("blobsStored", equalTo(4)).body("manifests", contains(image.manifest().digest()))
+                .body("tags", contains("v1"));
+
+        Path pulled = dir("airgap-pulled");
+        skopeo.ok("copy", "--src-tls-verify=false", docker(namespace + "/imported", ":v1"), "oci:" + pulled + ":v1");
+        assertThat(OciLayouts.descriptor(pulled, "v1").path("digest").asText()).isEqualTo(image.manifest().digest());
+        assertSameBlobs(pulled, image.blobs());
+    }
+
+    @Test
+    void aMultiArchitectureLayoutPackedWithGzipImportsWithEveryPlatformAndAgainSkipsEveryBlob() throws Exception {
+        String namespace = AdminApi.namespace("airgap", "private");
+        Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 1));
+        Path exported = exportWithSkopeo(namespace + "/source", "multi", OciLayouts.write(dir("airgap-src"), "multi", index));
+        byte[] tar = tar(exported, true);
+
+        AdminApi.importLayout(namespace + "/imported", tar, Admin.basic()).statusCode(200)
+                .body("blobsStored", equalTo(5)).body("tags", contains("multi"));
+        // Sent again, as after an interruption: every blob is already there.
+        AdminApi.importLayout(namespace + "/imported", tar, Admin.basic()).statusCode(200)
+                .body("blobsStored", equalTo(0)).body("blobsSkipped", equalTo(5));
+
+        Path pulled = dir("airgap-pulled");
+        skopeo.ok("copy", "--all", "--src-tls-verify=false", docker(namespace + "/imported", ":multi"), "oci:" + pulled + ":multi");
+        assertThat(OciLayouts.descriptor(pulled, "multi").path("digest").asText()).isEqualTo(index.index().digest());
+        assertSameBlobs(pulled, index.blobs());
+    }
+
+    /** Pushes the hand-built layout (every platform) to {@code repository}, then lets skopeo write it as a layout of its own. */
+    private Path exportWithSkopeo(String repository, String tag, Path source) throws Exception {
+        Path exported = dir("airgap-exported");
+        skopeo.ok("copy", "--all", "--dest-tls-verify=false", "oci:" + source + ":" + tag, docker(repository, ":" + tag));
+        skopeo.ok("copy", "--all", "--src-tls-verify=false", docker(repository, ":" + tag), "oci:" + exported + ":" + tag);
+        return exported;
+    }
+
+    /** The layout directory packed by {@code tar}, as the documentation tells operators to. */
+    private byte[] tar(Path layout, boolean gzip) throws Exception {
+        Path archive = work.resolve("layout-" + UUID.randomUUID() + (gzip ? ".tar.gz" : ".tar"));
+        Commands.ok(work, Duration.ofSeconds(60), "tar", "-C", layout.toString(), gzip ? "-czf" : "-cf", archive.toString(), ".");
+        return Files.readAllBytes(archive);
+    }
+
+    private static void assertSameBlobs(Path pulled, List<Blob> blobs) {
+        for (Blob blob : blobs) {
+            assertThat(OciLayouts.blob(pulled, blob.digest())).as("blob %s (%s)", blob.digest(), blob.mediaType())
+                    .isEqualTo(blob.bytes());
+        }
     }
 
     private String docker(String repository, String suffix) {

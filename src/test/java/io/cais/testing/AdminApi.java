@@ -42,6 +42,19 @@ public final class AdminApi {
         return name;
     }
 
+    /** {@code POST /api/v1/imports/{repository}} of an OCI image layout tar (gzip-compressed or not). */
+    public static io.restassured.response.ValidatableResponse importLayout(String repository, byte[] tar, String authorization) {
+        return given().header("Authorization", authorization).contentType("application/x-tar").body(tar)
+                .post("/api/v1/imports/" + repository).then();
+    }
+
+    /** A new user (password {@code <role>-password}) who is a {@code role} member of the namespace; its name. */
+    public static String newMember(String namespace, String role) {
+        String user = user(role, role + "-password");
+        member(namespace, user, role);
+        return user;
+    }
+
     public static void member(String namespace, String user, String role) {
         asAdmin().body(Map.of("role", role)).put("/api/v1/namespaces/" + namespace + "/members/" + user).then().statusCode(200);
     }
