@@ -96,6 +96,13 @@ class GcRaceIT {
                 assertEveryTaggedImagePulls(nodes.getLast());
                 assertEveryRecordedBlobIsStored(db, root);
                 assertThat(stored(root)).isEqualTo(digests(db, "SELECT digest FROM repository_blob UNION SELECT digest FROM manifest_blob"));
+                // Usage accounting equals the store: the registry's stored bytes are the objects' sizes.
+                long objectBytes = 0;
+                for (String digest : stored(root)) {
+                    objectBytes += Files.size(object(root, digest));
+                }
+                JsonNode usage = JSON.readTree(Http.send("GET", nodes.getLast() + "/api/v1/usage", null).body());
+                assertThat(usage.get("bytes").asLong()).as("stored bytes in the usage accounting").isEqualTo(objectBytes);
             }
         }
     }
