@@ -46,6 +46,11 @@ abstract class StoreSweepContract {
                 .extract().jsonPath();
     }
 
+    /** The registry's stored bytes, as its usage accounting says. */
+    static long storedBytes() {
+        return AdminApi.asAdmin().get("/api/v1/usage").then().statusCode(200).extract().jsonPath().getLong("bytes");
+    }
+
     static String push(String repo, byte[] content) {
         String digest = Blobs.sha256(content);
         request().contentType("application/octet-stream").body(content)
@@ -71,9 +76,11 @@ abstract class StoreSweepContract {
         byte[] recorded = Blobs.random(2000);
         String recordedDigest = push(repo, recorded);
         makeBlobOld(recordedDigest);
+        long accounted = storedBytes();
         byte[] stray = Blobs.random(1000);
         String strayDigest = Blobs.sha256(stray);
         storeWithoutRow(strayDigest, stray);
+        assertThat(storedBytes()).as("a stray object is in no usage account").isEqualTo(accounted);
 
         JsonPath dryRun = sweep(true);
         assertThat(dryRun.getList("strayBlobs.items", String.class)).contains(strayDigest).doesNotContain(recordedDigest);
@@ -85,6 +92,7 @@ abstract class StoreSweepContract {
         assertThat(swept.getLong("strayBlobs.removed")).isGreaterThanOrEqualTo(1);
         assertThat(blobStored(strayDigest)).isFalse();
         assertThat(blobStored(recordedDigest)).isTrue();
+        assertThat(storedBytes()).as("the sweep leaves the usage accounting as the rows say").isEqualTo(accounted);
         assertThat(request().get("/v2/" + repo + "/blobs/" + recordedDigest).then().statusCode(200).extract().asByteArray())
                 .isEqualTo(recorded);
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
