@@ -58,22 +58,20 @@ public class ConsoleSessions {
     AuthMetrics metrics;
 
     /** Console requests come from their session cookie, or from nobody; before any route's rule is enforced. */
+    @ConsoleRoute
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
-    public void authenticate(ResteasyReactiveContainerRequestContext context) {
-        if (!isConsole(context.getUriInfo().getPath())) {
-            return;
-        }
+    public void authenticate() {
         String session = cookie(SESSION_COOKIE);
         access.identified(session == null ? new Caller.Anonymous() : authenticator.fromConsoleSession(session)
                 .<Caller>map(Caller.Member::new).orElseGet(Caller.Anonymous::new));
     }
 
     /** Every console form carries the CSRF token of its session (the sign-in form: of its login cookie). */
-    @ConsoleForms
+    @ConsoleRoute
     @ServerRequestFilter(readBody = true)
     public void requireCsrfToken(ResteasyReactiveContainerRequestContext context) {
         String path = context.getUriInfo().getPath();
-        if (!isConsole(path) || !"POST".equals(context.getMethod())) {
+        if (!"POST".equals(context.getMethod())) {
             return;
         }
         var reactive = (ResteasyReactiveRequestContext) context.getServerRequestContext();
@@ -141,9 +139,5 @@ public class ConsoleSessions {
         Cookie cookie = Cookie.cookie(name, value).setPath(path).setHttpOnly(true).setSameSite(CookieSameSite.STRICT)
                 .setSecure("https".equals(http.scheme())).setMaxAge(maxAge);
         http.response().addCookie(cookie);
-    }
-
-    static boolean isConsole(String path) {
-        return path != null && (path.equals(CONSOLE_PATH) || path.startsWith(CONSOLE_PATH + "/"));
     }
 }

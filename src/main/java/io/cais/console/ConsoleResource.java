@@ -2,7 +2,7 @@ package io.cais.console;
 
 import io.cais.auth.AccessControl;
 import io.cais.auth.Authorize;
-import io.cais.auth.ConsoleForms;
+import io.cais.auth.ConsoleRoute;
 import io.cais.auth.ConsoleSessions;
 import io.cais.auth.Rule;
 import io.cais.content.Digest;
@@ -54,7 +54,7 @@ import java.util.Optional;
  * repositories, a repository's tags, a manifest, and the garbage collector's status. Every route declares its rule
  * like the API's routes, enforced by the same {@link AccessControl} for the signed-in account.
  */
-@ConsoleForms
+@ConsoleRoute
 @Path("/ui")
 @RunOnVirtualThread
 @Produces(MediaType.TEXT_HTML)

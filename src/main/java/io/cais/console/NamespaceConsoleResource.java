@@ -4,7 +4,7 @@ import io.cais.admin.TagPolicyChanges;
 import io.cais.admin.TagPolicyViews;
 import io.cais.auth.AccessControl;
 import io.cais.auth.Authorize;
-import io.cais.auth.ConsoleForms;
+import io.cais.auth.ConsoleRoute;
 import io.cais.auth.Robots;
 import io.cais.auth.Rule;
 import io.cais.error.ErrorCode;
@@ -50,7 +50,7 @@ import java.util.Locale;
  * only server admins set the quota. A robot's secret is shown once, on the page that answers its creation or
  * rotation, with the exports the admin API hands out ({@link Robots}: the same bytes).
  */
-@ConsoleForms
+@ConsoleRoute
 @Path("/ui/namespaces/{namespace}")
 @RunOnVirtualThread
 @Produces(MediaType.TEXT_HTML)
