@@ -39,13 +39,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The web console in a real browser: Debian's headless Chromium driven through its chromedriver (Selenium). Signs in,
  * browses to a multi-architecture image pushed here, creates a robot and takes its Kubernetes Secret from the page,
- * signs out. Saves screenshots of the pages it visits into docs/console/, which docs/console.md shows.
+ * signs out. Saves screenshots of the pages it visits (docs/console.md shows them; see SCREENSHOTS for where).
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresTestResource.class)
 class ConsoleBrowserTest {
 
-    private static final Path SCREENSHOTS = Path.of("docs", "console");
+    /** target/ by default, so that a test run leaves the working tree clean; docs/console/ with -Dcais.screenshots=docs/console. */
+    private static final Path SCREENSHOTS = Path.of(System.getProperty("cais.screenshots", "target/console-screenshots"));
     private static WebDriver browser;
 
     @TestHTTPResource("/")
