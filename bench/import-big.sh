@@ -19,18 +19,7 @@ BENCH_NAME=import-big
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 XMX=${XMX:-256m}
-SIZE_MIB=1024
-FORCE_BUILD=0
-while [[ $# -gt 0 ]]; do
-    case $1 in
-        --size) SIZE_MIB=${2:?--size needs MiB}; shift 2 ;;
-        --build) FORCE_BUILD=1; shift ;;
-        -h|--help) usage 0 ;;
-        *) echo "unknown argument: $1" >&2; usage 2 ;;
-    esac
-done
-[[ $SIZE_MIB =~ ^[1-9][0-9]*$ ]] || { echo "--size must be a positive number of MiB" >&2; exit 2; }
-SIZE_BYTES=$((SIZE_MIB * 1024 * 1024))
+big_layer_options "$@"
 TSV="$RESULTS_DIR/import-big-$(date -u +%Y-%m-%d).tsv"
 
 bench_init

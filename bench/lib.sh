@@ -415,6 +415,23 @@ use_token() {
     AUTH_ARGS=(-H "Authorization: Bearer $token")
 }
 
+# big_layer_options ARGS...: the options of the one-big-layer scripts, `[--size MiB] [--build]`:
+# sets SIZE_MIB (default 1024), SIZE_BYTES and FORCE_BUILD.
+big_layer_options() {
+    SIZE_MIB=1024
+    FORCE_BUILD=0
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+            --size) SIZE_MIB=${2:?--size needs MiB}; shift 2 ;;
+            --build) FORCE_BUILD=1; shift ;;
+            -h|--help) usage 0 ;;
+            *) echo "unknown argument: $1" >&2; usage 2 ;;
+        esac
+    done
+    [[ $SIZE_MIB =~ ^[1-9][0-9]*$ ]] || { echo "--size must be a positive number of MiB" >&2; exit 2; }
+    SIZE_BYTES=$((SIZE_MIB * 1024 * 1024))
+}
+
 # ---------------------------------------------------------------------------------------------
 # HTTP (setup and checks; the load tools talk to the registry themselves)
 # ---------------------------------------------------------------------------------------------
