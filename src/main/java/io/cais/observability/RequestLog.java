@@ -70,8 +70,11 @@ public class RequestLog {
                 "http.bytes_out", out, "http.duration_ms", millis, "http.path", path, "account", account);
         fields.forEach(MDC::put);
         try {
-            LOG.infof("%s %s %d in=%d out=%d %sms account=%s path=%s%s", method, route, status, in, out, millis,
-                    account, path, aborted ? " aborted" : "");
+            // Appended, not formatted: java.util.Formatter parses its pattern on every call.
+            StringBuilder line = new StringBuilder(96 + path.length()).append(method).append(' ').append(route)
+                    .append(' ').append(status).append(" in=").append(in).append(" out=").append(out).append(' ')
+                    .append(millis).append("ms account=").append(account).append(" path=").append(path);
+            LOG.info((aborted ? line.append(" aborted") : line).toString());
         } finally {
             fields.keySet().forEach(MDC::remove);
         }
