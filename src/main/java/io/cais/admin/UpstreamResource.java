@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
 
 /**
  * The upstream registries of the pull-through cache (server administrators only): which registry a namespace
- * caches, with what credentials and how many connections at once. A password is accepted and never returned.
+ * caches, with what credentials, how many connections at once and how many requests a minute. A password is accepted
+ * and never returned.
  */
 @Path("/api/v1/upstreams")
 @RunOnVirtualThread
@@ -38,17 +39,21 @@ public class UpstreamResource {
     /** An upstream's name is a registry host as image references spell it: {@code docker.io}, {@code registry.k8s.io:443}. */
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?");
     private static final int DEFAULT_CONCURRENCY = 8;
+    private static final int MAX_REQUESTS_PER_MINUTE = 1_000_000;
 
-    /** {@code url}: the upstream's base URL; {@code namespace}: the Cais namespace that caches it (created if missing). */
+    /**
+     * {@code url}: the upstream's base URL; {@code namespace}: the Cais namespace that caches it (created if missing);
+     * {@code maxRequestsPerMinute}: requests to the upstream per minute, all replicas together (null: no limit).
+     */
     public record NewUpstream(String name, String url, String namespace, String username, String password,
-                              Integer maxConcurrency) {
+                              Integer maxConcurrency, Integer maxRequestsPerMinute) {
     }
 
     public record UpstreamView(String name, String url, String namespace, String username, boolean hasPassword,
-                               int maxConcurrency, OffsetDateTime createdAt) {
+                               int maxConcurrency, Integer maxRequestsPerMinute, OffsetDateTime createdAt) {
         static UpstreamView of(StoredUpstream stored) {
             return new UpstreamView(stored.name(), stored.url(), stored.namespace(), stored.username(),
-                    stored.password() != null, stored.maxConcurrency(), stored.createdAt());
+                    stored.password() != null, stored.maxConcurrency(), stored.maxRequestsPerMinute(), stored.createdAt());
         }
     }
 
@@ -89,7 +94,10 @@ public class UpstreamResource {
                 new RegistryException(ErrorCode.NOT_FOUND, "upstream '" + name + "' does not exist", name)));
     }
 
-    /** Replaces URL, username and limits; a password only when one is given (null keeps the stored one). */
+    /**
+     * Replaces URL, username and limits (an absent {@code maxRequestsPerMinute} removes the rate limit); a password
+     * only when one is given (null keeps the stored one).
+     */
     @PUT
     @Path("{name}")
     @Authorize(Rule.SERVER_ADMIN)
@@ -143,9 +151,14 @@ public class UpstreamResource {
         if (concurrency < 1 || concurrency > 1000) {
             throw new RegistryException(ErrorCode.INVALID_REQUEST, "maxConcurrency is between 1 and 1000", concurrency);
         }
+        Integer rate = body.maxRequestsPerMinute();
+        if (rate != null && (rate < 1 || rate > MAX_REQUESTS_PER_MINUTE)) {
+            throw new RegistryException(ErrorCode.INVALID_REQUEST, "maxRequestsPerMinute is between 1 and "
+                    + MAX_REQUESTS_PER_MINUTE + ", or absent for no limit", rate);
+        }
         if ((body.username() == null) != (body.password() == null) && namespace != null) {
             throw new RegistryException(ErrorCode.INVALID_REQUEST, "username and password go together");
         }
-        return new Upstreams.Settings(url.toString(), namespace, body.username(), body.password(), concurrency);
+        return new Upstreams.Settings(url.toString(), namespace, body.username(), body.password(), concurrency, rate);
     }
 }

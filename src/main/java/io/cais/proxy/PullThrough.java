@@ -156,8 +156,9 @@ public class PullThrough {
             digest = head.headers().firstValue("Docker-Content-Digest");
         } catch (IOException e) {
             return stale(upstream, repository, tag, stored, "unreachable (" + describe(e) + ")");
-        } catch (RegistryException busy) {
-            return stale(upstream, repository, tag, stored, busy.getMessage());
+        } catch (RegistryException refused) {
+            // Not asked: its connections are busy or its request rate is spent (UpstreamClient).
+            return stale(upstream, repository, tag, stored, "not asked: " + refused.getMessage());
         }
         if (status == 404) {
             LOG.warnf("upstream %s no longer has %s:%s; serving the cached %s", upstream.name(), path, tag.name(),
@@ -230,7 +231,7 @@ public class PullThrough {
                             Map.of("upstream", upstream.name(), "repository", path, "reference", reference.toString()));
                 }
                 if (response.statusCode() != 200) {
-                    throw failure(upstream, response.statusCode());
+                    throw failure(upstream, response);
                 }
                 int max = distribution.maxManifestSize();
                 body = in.readNBytes(max + 1);
@@ -311,7 +312,7 @@ public class PullThrough {
                 return OptionalLong.empty();
             }
             if (head.statusCode() != 200) {
-                throw failure(upstream, head.statusCode());
+                throw failure(upstream, head);
             }
             return head.headers().firstValueAsLong("Content-Length");
         } catch (IOException e) {
@@ -379,7 +380,7 @@ public class PullThrough {
                 throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown to upstream " + upstream.name(),
                         digest.toString());
             }
-            throw failure(upstream, response.statusCode());
+            throw failure(upstream, response);
         } catch (IOException e) {
             throw unreachable(upstream, e);
         }
@@ -424,10 +425,13 @@ public class PullThrough {
         }
     }
 
-    private static RegistryException failure(Upstream upstream, int status) {
+    private static RegistryException failure(Upstream upstream, HttpResponse<?> response) {
+        int status = response.statusCode();
         if (status == 429) {
+            // The upstream's own wait when it says one in seconds (an HTTP date is not passed on).
+            String retryAfter = response.headers().firstValue("Retry-After").filter(s -> s.matches("[0-9]{1,6}")).orElse("10");
             return new RegistryException(ErrorCode.TOOMANYREQUESTS, "upstream " + upstream.name() + " is rate limiting",
-                    upstream.name()).withHeaders(Map.of("Retry-After", "10"));
+                    upstream.name()).withHeaders(Map.of("Retry-After", retryAfter));
         }
         String why = status == 401 || status == 403 ? "refused Cais's credentials (" + status + ")" : "answered " + status;
         return new RegistryException(ErrorCode.UNAVAILABLE, "upstream " + upstream.name() + " " + why,

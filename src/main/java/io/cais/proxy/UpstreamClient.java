@@ -7,6 +7,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
+import io.cais.metadata.UpstreamStore;
+import io.cais.metadata.UpstreamStore.RequestBudget;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -38,7 +40,8 @@ import java.util.regex.Pattern;
  * the Docker token flow — a {@code 401} with {@code WWW-Authenticate: Bearer realm=…,service=…,scope=…}, a token
  * from the realm (with the upstream's credentials as Basic when it has some), the request again with the token —
  * and plain Basic. Tokens are remembered per upstream and scope until shortly before they expire. At most
- * {@code maxConcurrency} requests per upstream are open at once on this replica (a blob's until its body is closed).
+ * {@code maxConcurrency} requests per upstream are open at once on this replica (a blob's until its body is closed),
+ * and at most {@code maxRequestsPerMinute} are sent per minute by all replicas together (counted in PostgreSQL).
  */
 @ApplicationScoped
 public class UpstreamClient {
@@ -56,6 +59,9 @@ public class UpstreamClient {
 
     @Inject
     ObjectMapper json;
+
+    @Inject
+    UpstreamStore store;
 
     private HttpClient http;
     private final Map<String, Semaphore> slots = new ConcurrentHashMap<>();
@@ -75,7 +81,8 @@ public class UpstreamClient {
 
     /**
      * Sends {@code GET} or {@code HEAD} for {@code /v2/<path>/<what>}; any status is returned, the caller closes the
-     * body. Unreachable, timed out or refusing connections: an {@link IOException}.
+     * body. Unreachable, timed out or refusing connections: an {@link IOException}. No connection free or the
+     * request rate spent: a {@link RegistryException} {@code 429}, and nothing is sent.
      */
     public HttpResponse<InputStream> send(Upstream upstream, String path, String what, boolean head, String accept)
             throws IOException {
@@ -84,6 +91,7 @@ public class UpstreamClient {
         acquire(upstream, slot);
         boolean handedOver = false;
         try {
+            spendRequest(upstream);
             String scope = "repository:" + path + ":pull";
             URI uri = URI.create(base(upstream) + "/v2/" + path + "/" + what);
             HttpResponse<InputStream> response = http.send(request(uri, head, accept, authorization(upstream, scope)),
@@ -140,6 +148,23 @@ public class UpstreamClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(ErrorCode.UNAVAILABLE, "interrupted while waiting for upstream " + upstream.name());
+        }
+    }
+
+    /**
+     * One request of the upstream's rate, counted for all replicas. A token request or a challenge's retry is part of
+     * the request it serves: what an upstream's own rate limit counts (Docker Hub: manifest GETs) is one of these.
+     */
+    private void spendRequest(Upstream upstream) {
+        if (upstream.maxRequestsPerMinute() == null) {
+            return;
+        }
+        RequestBudget budget = store.spendRequest(upstream.name());
+        if (!budget.granted()) {
+            throw new RegistryException(ErrorCode.TOOMANYREQUESTS, "the limit of " + budget.limit()
+                    + " requests per minute to upstream " + upstream.name() + " is spent; retry in " + budget.secondsLeft()
+                    + " s", Map.of("upstream", upstream.name(), "maxRequestsPerMinute", budget.limit()))
+                    .withHeaders(Map.of("Retry-After", Long.toString(budget.secondsLeft())));
         }
     }
 

@@ -25,8 +25,12 @@ public class Upstreams {
 
     private static final Logger LOG = Logger.getLogger(Upstreams.class);
 
-    /** What an admin asks for; {@code password} null keeps the stored one on update. */
-    public record Settings(String url, String namespace, String username, String password, int maxConcurrency) {
+    /**
+     * What an admin asks for; {@code password} null keeps the stored one on update, {@code maxRequestsPerMinute} null
+     * is no rate limit.
+     */
+    public record Settings(String url, String namespace, String username, String password, int maxConcurrency,
+                           Integer maxRequestsPerMinute) {
     }
 
     private record Snapshot(Map<String, Upstream> byName, Map<String, Upstream> byNamespace, long loadedAt) {
@@ -77,7 +81,7 @@ public class Upstreams {
             }
         }
         if (!store.create(name, settings.url(), settings.namespace(), settings.username(), seal.seal(settings.password()),
-                settings.maxConcurrency())) {
+                settings.maxConcurrency(), settings.maxRequestsPerMinute())) {
             throw new RegistryException(ErrorCode.CONFLICT, "an upstream named '" + name + "' or one cached by namespace '"
                     + settings.namespace() + "' exists already", name);
         }
@@ -89,7 +93,8 @@ public class Upstreams {
         StoredUpstream stored = store.find(name).orElseThrow(() -> unknown(name));
         String password = settings.password() == null ? stored.password() : seal.seal(settings.password());
         String username = settings.username() == null && settings.password() == null ? stored.username() : settings.username();
-        if (!store.update(name, settings.url(), username, password, settings.maxConcurrency())) {
+        if (!store.update(name, settings.url(), username, password, settings.maxConcurrency(),
+                settings.maxRequestsPerMinute())) {
             throw unknown(name);
         }
         forget();
@@ -125,7 +130,8 @@ public class Upstreams {
                         stored.name());
             }
             Upstream upstream = new Upstream(stored.name(), URI.create(stored.url()), stored.namespace(),
-                    password.isPresent() ? stored.username() : null, password.orElse(null), stored.maxConcurrency());
+                    password.isPresent() ? stored.username() : null, password.orElse(null), stored.maxConcurrency(),
+                    stored.maxRequestsPerMinute());
             byName.put(stored.name(), upstream);
             byNamespace.put(stored.namespace(), upstream);
         }

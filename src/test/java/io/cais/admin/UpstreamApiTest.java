@@ -55,6 +55,21 @@ class UpstreamApiTest {
     }
 
     @Test
+    void anUpstreamsRequestRateIsOptionalAndAnUpdateWithoutOneRemovesIt() {
+        String name = unique("hub") + ".example";
+        AdminApi.asAdmin().body(Map.of("name", name, "url", "https://hub.example", "namespace", unique("hub")))
+                .post(UPSTREAMS).then().statusCode(201).body("maxRequestsPerMinute", nullValue());
+        AdminApi.asAdmin().body(Map.of("url", "https://hub.example", "maxRequestsPerMinute", 100))
+                .put(UPSTREAMS + "/" + name).then().statusCode(200).body("maxRequestsPerMinute", equalTo(100));
+        AdminApi.asAdmin().get(UPSTREAMS + "/" + name).then().statusCode(200).body("maxRequestsPerMinute", equalTo(100));
+        AdminApi.asAdmin().body(Map.of("url", "https://hub.example", "maxRequestsPerMinute", 0))
+                .put(UPSTREAMS + "/" + name).then().statusCode(400).body("errors[0].code", equalTo("INVALID_REQUEST"))
+                .body("errors[0].message", containsString("maxRequestsPerMinute"));
+        AdminApi.asAdmin().body(Map.of("url", "https://hub.example"))
+                .put(UPSTREAMS + "/" + name).then().statusCode(200).body("maxRequestsPerMinute", nullValue());
+    }
+
+    @Test
     void anUpstreamOfAnExistingNamespaceIsAddedAndDeletingItKeepsTheNamespace() {
         String namespace = AdminApi.namespace("existing", "public");
         String name = unique("k8s") + ".example";
@@ -76,6 +91,8 @@ class UpstreamApiTest {
                 .post(UPSTREAMS).then().statusCode(400).body("errors[0].code", equalTo("NAME_INVALID"));
         AdminApi.asAdmin().body(Map.of("name", "x.example", "url", "https://x.example", "namespace", namespace,
                 "maxConcurrency", 0)).post(UPSTREAMS).then().statusCode(400);
+        AdminApi.asAdmin().body(Map.of("name", "x.example", "url", "https://x.example", "namespace", namespace,
+                "maxRequestsPerMinute", -1)).post(UPSTREAMS).then().statusCode(400);
         AdminApi.asAdmin().body(Map.of("name", "x.example", "url", "https://x.example", "namespace", namespace,
                 "username", "only-a-name")).post(UPSTREAMS).then().statusCode(400);
 

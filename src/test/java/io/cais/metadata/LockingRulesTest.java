@@ -3,6 +3,7 @@ package io.cais.metadata;
 import io.agroal.api.AgroalDataSource;
 import io.cais.content.MediaTypes;
 import io.cais.testing.Admin;
+import io.cais.testing.AdminApi;
 import io.cais.testing.Blobs;
 import io.cais.testing.PostgresTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -34,7 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The locking rules of the metadata layer, each raced through the HTTP API against PostgreSQL: afterwards every
- * stored manifest's references resolve, and no request was answered 500.
+ * stored manifest's references resolve, and no request was answered 500. (An upstream's request budget is raced
+ * through its store: only a request to a live upstream spends it over HTTP, and UpstreamFaultsIT does that.)
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresTestResource.class)
@@ -51,6 +54,9 @@ class LockingRulesTest {
 
     @Inject
     AgroalDataSource dataSource;
+
+    @Inject
+    UpstreamStore upstreams;
 
     @Test
     void aManifestPushRacingAnUnlinkOfItsLayerNeverLeavesTheManifestWithAnUnlinkedLayer() throws Exception {
@@ -193,6 +199,36 @@ class LockingRulesTest {
                 + "JOIN manifest_blob mb ON mb.manifest_id = m.id WHERE r.name = ? AND NOT EXISTS "
                 + "(SELECT 1 FROM repository_blob rb WHERE rb.repository_id = m.repository_id AND rb.digest = mb.digest)", repo))
                 .as("references to blobs the repository no longer links").isZero();
+    }
+
+    @Test
+    void concurrentSpendsOfAnUpstreamsRequestBudgetGrantExactlyItsLimit() throws Exception {
+        String upstream = "budget-" + UUID.randomUUID().toString().substring(0, 8) + ".example";
+        int limit = 5;
+        AdminApi.asAdmin().body(Map.of("name", upstream, "url", "http://127.0.0.1:1", "namespace",
+                upstream.replace(".example", ""), "maxRequestsPerMinute", limit)).post("/api/v1/upstreams")
+                .then().statusCode(201);
+        List<Future<UpstreamStore.RequestBudget>> spends = new ArrayList<>();
+        try (ExecutorService threads = Executors.newFixedThreadPool(PUSHERS + DELETERS)) {
+            CountDownLatch start = new CountDownLatch(1);
+            for (int i = 0; i < 4 * limit; i++) {
+                spends.add(threads.submit(() -> {
+                    start.await();
+                    return upstreams.spendRequest(upstream);
+                }));
+            }
+            start.countDown();
+        }
+        int granted = 0;
+        for (Future<UpstreamStore.RequestBudget> spend : spends) {
+            UpstreamStore.RequestBudget budget = spend.get();
+            if (budget.granted()) {
+                granted++;
+            } else {
+                assertThat(budget.secondsLeft()).isBetween(1L, 60L);
+            }
+        }
+        assertThat(granted).isEqualTo(limit);
     }
 
     // ---- racing -------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ public final class UpstreamRegistry implements AutoCloseable {
     public static final String USER = "upstream-user";
     public static final String PASSWORD = "upstream-password";
     /** The access log's request line and status: {@code "GET /v2/… HTTP/1.1" 200}. */
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern ACCESS = Pattern.compile("\"(GET|HEAD) (\\S+) HTTP/[0-9.]+\" (\\d{3}) ");
 
     private final Path binary;
@@ -121,6 +122,38 @@ public final class UpstreamRegistry implements AutoCloseable {
 
     public String basic() {
         return "Basic " + Base64.getEncoder().encodeToString(credentials().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Pushes the image's blobs (each one monolithic upload) and its manifest under {@code tag}, over plain HTTP. */
+    public void push(String repository, String tag, OciLayouts.Image image) throws IOException, InterruptedException {
+        for (OciLayouts.Blob blob : image.blobs()) {
+            if (blob == image.manifest()) {
+                continue;
+            }
+            HttpResponse<Void> started = send(HttpRequest.newBuilder(URI.create(url() + "/v2/" + repository + "/blobs/uploads/"))
+                    .POST(HttpRequest.BodyPublishers.noBody()));
+            URI location = URI.create(url()).resolve(started.headers().firstValue("Location").orElseThrow());
+            String separator = location.getQuery() == null ? "?" : "&";
+            expect(201, send(HttpRequest.newBuilder(URI.create(location + separator + "digest=" + blob.digest()))
+                    .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(blob.bytes()))));
+        }
+        tag(repository, tag, image.manifest());
+    }
+
+    /** Puts the manifest under {@code tag} (its blobs must be there): a new tag, or a tag moved. */
+    public void tag(String repository, String tag, OciLayouts.Blob manifest) throws IOException, InterruptedException {
+        expect(201, send(HttpRequest.newBuilder(URI.create(url() + "/v2/" + repository + "/manifests/" + tag))
+                .header("Content-Type", manifest.mediaType()).PUT(HttpRequest.BodyPublishers.ofByteArray(manifest.bytes()))));
+    }
+
+    private HttpResponse<Void> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return HTTP.send(request.header("Authorization", basic()).build(), HttpResponse.BodyHandlers.discarding());
+    }
+
+    private static void expect(int status, HttpResponse<Void> response) {
+        if (response.statusCode() != status) {
+            fail(response.request().method() + " " + response.uri() + " answered " + response.statusCode());
+        }
     }
 
     /** How many requests of this method for exactly this path the upstream answered with this status, over all its runs. */
