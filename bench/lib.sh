@@ -456,6 +456,7 @@ cais_enable_statement_stats() {
     sql -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" > /dev/null
     local args=("${CAIS_START_ARGS[@]}")
     stop_registry
+    mv "$REGISTRY_LOG" "${REGISTRY_LOG%.log}-before-restart.log"   # start_cais starts a new log
     start_cais "${args[@]}"
     sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" > /dev/null
 }
@@ -545,7 +546,7 @@ push_storm_image() {
 
 # run_storm USER PASSWORD NODES REPO TAG: bench/Storm.java against $BASE: NODES simulated nodes pull REPO:TAG at
 # once with USER's credentials. The generator's heap and carrier threads are capped so that it does not crowd
-# the registry off the 2 cores. Sets STORM_NODES STORM_DONE STORM_ERRORS STORM_SECONDS STORM_MIB STORM_MIBS and,
+# the registry off the 2 cores. Sets STORM_RAN (nodes) STORM_DONE STORM_ERRORS STORM_SECONDS STORM_MIB STORM_MIBS and,
 # per request class, STORM_COUNT STORM_P50 STORM_P99 STORM_MAX (ms); its first error messages go to stderr.
 declare -A STORM_COUNT=() STORM_P50=() STORM_P99=() STORM_MAX=()
 run_storm() {
@@ -556,7 +557,7 @@ run_storm() {
     [[ -s $WORK/storm.err ]] && head -n 10 "$WORK/storm.err" >&2
     while IFS=$'\t' read -r kind a b c d e f; do
         if [[ $kind == total ]]; then
-            STORM_NODES=$a; STORM_DONE=$b; STORM_ERRORS=$c; STORM_SECONDS=$d; STORM_MIB=$e; STORM_MIBS=$f
+            STORM_RAN=$a; STORM_DONE=$b; STORM_ERRORS=$c; STORM_SECONDS=$d; STORM_MIB=$e; STORM_MIBS=$f
         else
             STORM_COUNT[$kind]=$a; STORM_P50[$kind]=$b; STORM_P99[$kind]=$c; STORM_MAX[$kind]=$d
         fi

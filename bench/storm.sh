@@ -100,7 +100,7 @@ for target in "${TARGETS[@]}"; do
     LOAD_BEFORE=$(loadavg)
     log "$target: storm of $NODES nodes (load average $LOAD_BEFORE)"
     run_storm "$PULL_USER" "$PULL_PASSWORD" "$NODES" "$REPO" "$TAG"
-    log "$target: $STORM_DONE of $STORM_NODES nodes done in $STORM_SECONDS s, $STORM_ERRORS errors, $STORM_MIBS MiB/s"
+    log "$target: $STORM_DONE of $STORM_RAN nodes done in $STORM_SECONDS s, $STORM_ERRORS errors, $STORM_MIBS MiB/s"
     cell "$target" wall "$STORM_SECONDS" s
     cell "$target" done "$STORM_DONE" nodes
     cell "$target" errors "$STORM_ERRORS" ""
