@@ -56,37 +56,23 @@ install_tools jq:jq curl:curl
 (( CAIS_ONLY )) || install_tools docker-registry:docker-registry htpasswd:apache2-utils
 prepare_app "$FORCE_BUILD"
 make_small_image "$WORK/image"
-CYCLE_SRC="$ROOT/bench/KubeletCycle.java"
 
 # cycle LABEL USER PASSWORD SECONDS: one run; appends a row (measured runs only, LABEL non-empty).
 ROWS=()
 cycle() {
-    local label=$1 user=$2 password=$3 secs=$4 cpu0 out
-    cpu0=$(registry_cpu_us)
-    out=$("$JAVA" "$CYCLE_SRC" "$BASE" "$REPO" latest "$user" "$password" "$CLIENTS" "$secs" 2> "$WORK/cycle.err") \
-        || { cat "$WORK/cycle.err" >&2; die "the load generator failed"; }
-    [[ -s $WORK/cycle.err ]] && head -n 5 "$WORK/cycle.err" >&2
+    local label=$1
+    run_kubelet_cycle "$2" "$3" "$CLIENTS" "$4" "$REPO" latest
     [[ -n $label ]] || return 0
-    local cycles per_s requests p50 p90 p99 max errors
-    IFS=$'\t' read -r cycles per_s requests p50 p90 p99 max errors <<< "$out"
-    local cpu_per_cycle
-    cpu_per_cycle=$(awk -v d="$(( $(registry_cpu_us) - cpu0 ))" -v n="$cycles" 'BEGIN { printf "%.0f", (n > 0 ? d / n : 0) }')
-    log "$label: $per_s cycles/s, p99 $p99 ms, $cpu_per_cycle us CPU/cycle, $errors errors"
-    ROWS+=("$label|$per_s|$p50|$p90|$p99|$max|$cpu_per_cycle|$errors|$(loadavg)")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$RUN_ID" "$GIT_REV" "$label" "$CLIENTS" "$secs" \
-        "$cycles" "$per_s" "$p50" "$p90" "$p99" "$max" "$cpu_per_cycle" "$errors" >> "$TSV"
+    log "$label: $KC_PER_S cycles/s, p99 $KC_P99 ms, $KC_CPU_US us CPU/cycle, $KC_ERRORS errors"
+    ROWS+=("$label|$KC_PER_S|$KC_P50|$KC_P90|$KC_P99|$KC_MAX|$KC_CPU_US|$KC_ERRORS|$(loadavg)")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$RUN_ID" "$GIT_REV" "$label" "$CLIENTS" "$4" \
+        "$KC_CYCLES" "$KC_PER_S" "$KC_P50" "$KC_P90" "$KC_P99" "$KC_MAX" "$KC_CPU_US" "$KC_ERRORS" >> "$TSV"
 }
 
 run_cais() {
     start_cais fs "$WORK/cais" "$XMX"
     create_namespace bench private
-    local body
-    body=$(curl -sS --fail-with-body -u "$ADMIN_USER:$ADMIN_PASSWORD" -H 'Content-Type: application/json' \
-        -d '{"name":"puller","actions":["pull"],"repositories":["*"]}' "$BASE/api/v1/namespaces/bench/robots") \
-        || die "could not create the robot: $body"
-    ROBOT_USER=$(jq -r .username <<< "$body")
-    ROBOT_SECRET=$(jq -r .secret <<< "$body")
-    [[ -n $ROBOT_SECRET && $ROBOT_SECRET != null ]] || die "the robot answer carried no secret: $body"
+    create_pull_robot bench puller '*'
     AUTH_ARGS=(-u "$ADMIN_USER:$ADMIN_PASSWORD")
     push_small_image "$REPO" latest
     AUTH_ARGS=()
@@ -94,18 +80,7 @@ run_cais() {
 
 run_distribution() {
     start_distribution "$WORK/dist"
-    stop_registry
-    htpasswd -Bbc "$WORK/dist/htpasswd" "$DIST_USER" "$DIST_PASSWORD" 2> /dev/null
-    cat >> "$WORK/dist/config.yml" <<EOF
-auth:
-  htpasswd:
-    realm: bench
-    path: $WORK/dist/htpasswd
-EOF
-    (cd "$WORK/dist" && exec env -u AWS_CA_BUNDLE docker-registry serve "$WORK/dist/config.yml") > "$REGISTRY_LOG" 2>&1 &
-    REGISTRY_PID=$!
-    REGISTRY_KIND=distribution
-    wait_ready "$BASE/v2/" -u "$DIST_USER:$DIST_PASSWORD"
+    distribution_require_htpasswd "$DIST_USER" "$DIST_PASSWORD"
     AUTH_ARGS=(-u "$DIST_USER:$DIST_PASSWORD")
     push_small_image "$REPO" latest
     AUTH_ARGS=()

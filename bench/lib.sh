@@ -290,6 +290,7 @@ wait_ready() {
 # whole benchmark. Sets REGISTRY_PID, REGISTRY_LOG, BASE, PG_PORT.
 start_cais() {
     local backend=$1 dir=$2 xmx=$3 http_port
+    CAIS_START_ARGS=("$@")
     shift 3
     http_port=$(free_port)
     # Both ports are only probed, not held, so make sure the two picks differ.
@@ -430,6 +431,154 @@ big_layer_options() {
     done
     [[ $SIZE_MIB =~ ^[1-9][0-9]*$ ]] || { echo "--size must be a positive number of MiB" >&2; exit 2; }
     SIZE_BYTES=$((SIZE_MIB * 1024 * 1024))
+}
+
+# create_pull_robot NAMESPACE NAME REPOSITORY_PATTERN: a robot of NAMESPACE that may only pull the repositories
+# matching the pattern, created through the admin API as an operator would; sets ROBOT_USER and ROBOT_SECRET.
+create_pull_robot() {
+    local body
+    body=$(curl -sS --fail-with-body -u "$ADMIN_USER:$ADMIN_PASSWORD" -H 'Content-Type: application/json' \
+        -d "{\"name\":\"$2\",\"actions\":[\"pull\"],\"repositories\":[\"$3\"]}" "$BASE/api/v1/namespaces/$1/robots") \
+        || die "could not create the robot $1+$2: $body"
+    ROBOT_USER=$(jq -r .username <<< "$body")
+    ROBOT_SECRET=$(jq -r .secret <<< "$body")
+    [[ -n $ROBOT_SECRET && $ROBOT_SECRET != null ]] || die "the robot answer carried no secret: $body"
+}
+
+# distribution_require_htpasswd USER PASSWORD: restarts the running Distribution (same configuration file,
+# storage and port) with htpasswd authentication (bcrypt, htpasswd -B's default cost) for USER, as a private
+# Distribution runs; a no-op when it already has it. Needs htpasswd (apache2-utils).
+distribution_require_htpasswd() {
+    [[ $REGISTRY_KIND == distribution ]] || die "distribution_require_htpasswd: the running registry is $REGISTRY_KIND"
+    local config dir
+    # The configuration is the last argument of `docker-registry serve CONFIG`.
+    config=$(tr '\0' '\n' < "/proc/$REGISTRY_PID/cmdline" | tail -n 1)
+    dir=$(dirname "$config")
+    grep -q '^auth:' "$config" && return 0
+    stop_registry
+    htpasswd -Bbc "$dir/htpasswd" "$1" "$2" 2> /dev/null
+    printf 'auth:\n  htpasswd:\n    realm: bench\n    path: %s\n' "$dir/htpasswd" >> "$config"
+    (cd "$dir" && exec env -u AWS_CA_BUNDLE docker-registry serve "$config") >> "$REGISTRY_LOG" 2>&1 &
+    REGISTRY_PID=$!
+    REGISTRY_KIND=distribution
+    wait_ready "$BASE/v2/" -u "$1:$2"
+}
+
+# cais_enable_statement_stats: restarts the running Cais (same storage, data directory and options) with its
+# embedded PostgreSQL preloading pg_stat_statements (zonky's binaries include it), so that statement_stats can
+# count a step's queries. The extension needs shared_preload_libraries, which only a server start reads:
+# ALTER SYSTEM writes it into postgresql.auto.conf in the data directory.
+cais_enable_statement_stats() {
+    [[ $REGISTRY_KIND == cais ]] || die "cais_enable_statement_stats: the running registry is $REGISTRY_KIND"
+    sql -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" > /dev/null
+    local args=("${CAIS_START_ARGS[@]}")
+    stop_registry
+    mv "$REGISTRY_LOG" "${REGISTRY_LOG%.log}-before-restart.log"   # start_cais starts a new log
+    start_cais "${args[@]}"
+    sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" > /dev/null
+}
+
+# statement_stats_reset, then statement_stats: the database's work in between, as "STATEMENTS TRANSACTIONS":
+# the statement executions pg_stat_statements counted (leaving out its own queries; '-' without the
+# extension), and the transactions committed or rolled back in the registry's database (pg_stat_database;
+# a backend reports its counters at most once a second, hence the pause before reading them).
+statement_stats_reset() {
+    sql -At -c "SELECT pg_stat_statements_reset()" > /dev/null 2>&1 || true
+    STATEMENT_STATS_XACTS=$(sql -At -c "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+}
+statement_stats() {
+    local calls xacts
+    sleep 1.5
+    calls=$(sql -At -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat%'" 2> /dev/null || echo -)
+    xacts=$(sql -At -c "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+    echo "$calls $((xacts - STATEMENT_STATS_XACTS))"
+}
+
+# run_kubelet_cycle USER PASSWORD CLIENTS SECONDS REPO TAG: bench/KubeletCycle.java against $BASE (see
+# kubelet-cycle.sh). Sets KC_CYCLES KC_PER_S KC_REQUESTS KC_P50 KC_P90 KC_P99 KC_MAX KC_ERRORS (latencies in
+# ms) and KC_CPU_US (the registry's CPU microseconds per cycle).
+run_kubelet_cycle() {
+    local cpu0 out
+    cpu0=$(registry_cpu_us)
+    out=$("$JAVA" "$ROOT/bench/KubeletCycle.java" "$BASE" "$5" "$6" "$1" "$2" "$3" "$4" 2> "$WORK/cycle.err") \
+        || { cat "$WORK/cycle.err" >&2; die "the kubelet cycle load generator failed"; }
+    [[ -s $WORK/cycle.err ]] && head -n 5 "$WORK/cycle.err" >&2
+    IFS=$'\t' read -r KC_CYCLES KC_PER_S KC_REQUESTS KC_P50 KC_P90 KC_P99 KC_MAX KC_ERRORS <<< "$out"
+    KC_CPU_US=$(awk -v d="$(( $(registry_cpu_us) - cpu0 ))" -v n="$KC_CYCLES" 'BEGIN { printf "%.0f", (n > 0 ? d / n : 0) }')
+}
+
+# ---------------------------------------------------------------------------------------------
+# The storm image and the storm (storm.sh, bench/run)
+# ---------------------------------------------------------------------------------------------
+
+STORM_CLASSES=(challenge token head index manifest config layer)
+
+# make_storm_image DIR SIZES: a two-platform image as plain files in DIR: one random layer per size in SIZES
+# (MiB, comma-separated; random data under the gzip layer media type, which no registry looks inside), an amd64
+# and an arm64 config, one image manifest per platform over the same layers, and the OCI index naming both
+# with their platforms. Sets STORM_IMAGE_DIR and STORM_IMAGE_MIB (the layers' sum).
+make_storm_image() {
+    local dir=$1 sizes mib i=0 layers=() arch manifests=()
+    IFS=, read -r -a sizes <<< "$2"
+    mkdir -p "$dir"
+    for mib in "${sizes[@]}"; do
+        head -c $((mib * 1048576)) /dev/urandom > "$dir/layer-$i"
+        layers+=("$(jq -cn --arg d "$(sha256_of "$dir/layer-$i")" --argjson s $((mib * 1048576)) \
+            '{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $d, size: $s}')")
+        i=$((i + 1))
+    done
+    for arch in amd64 arm64; do
+        jq -cnj --arg a "$arch" '{architecture: $a, os: "linux", config: {}, rootfs: {type: "layers", diff_ids: []}}' \
+            > "$dir/config-$arch"
+        printf '%s\n' "${layers[@]}" | jq -cnj --arg cd "$(sha256_of "$dir/config-$arch")" \
+            --argjson cs "$(stat -c %s "$dir/config-$arch")" \
+            '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+              config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs},
+              layers: [inputs]}' > "$dir/manifest-$arch"
+        manifests+=("$(jq -cn --arg d "$(sha256_of "$dir/manifest-$arch")" --argjson s "$(stat -c %s "$dir/manifest-$arch")" \
+            --arg a "$arch" '{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
+                              platform: {architecture: $a, os: "linux"}}')")
+    done
+    printf '%s\n' "${manifests[@]}" | jq -cnj \
+        '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [inputs]}' > "$dir/index"
+    STORM_IMAGE_DIR=$dir
+    STORM_IMAGE_MIB=$(IFS=+; echo $(( ${sizes[*]} )))
+}
+
+# push_storm_image REPO TAG: the image of make_storm_image, with the credentials in AUTH_ARGS: the blobs, the
+# two manifests by digest, then the index by TAG (checking the digest the registry answers).
+push_storm_image() {
+    local repo=$1 tag=$2 dir=$STORM_IMAGE_DIR f arch
+    for f in "$dir"/layer-* "$dir"/config-*; do
+        push_blob_put "$repo" "$f" "$(sha256_of "$f")"
+    done
+    for arch in amd64 arm64; do
+        call PUT "/v2/$repo/manifests/$(sha256_of "$dir/manifest-$arch")" 201 -T "$dir/manifest-$arch" \
+            -H "Content-Type: $MANIFEST_TYPE"
+    done
+    call PUT "/v2/$repo/manifests/$tag" 201 -T "$dir/index" -H 'Content-Type: application/vnd.oci.image.index.v1+json'
+    [[ $(last_header Docker-Content-Digest) == "$(sha256_of "$dir/index")" ]] \
+        || die "PUT index answered Docker-Content-Digest '$(last_header Docker-Content-Digest)', expected $(sha256_of "$dir/index")"
+}
+
+# run_storm USER PASSWORD NODES REPO TAG: bench/Storm.java against $BASE: NODES simulated nodes pull REPO:TAG at
+# once with USER's credentials. The generator's heap and carrier threads are capped so that it does not crowd
+# the registry off the 2 cores. Sets STORM_RAN (nodes) STORM_DONE STORM_ERRORS STORM_SECONDS STORM_MIB STORM_MIBS and,
+# per request class, STORM_COUNT STORM_P50 STORM_P99 STORM_MAX (ms); its first error messages go to stderr.
+declare -A STORM_COUNT=() STORM_P50=() STORM_P99=() STORM_MAX=()
+run_storm() {
+    local out kind a b c d e f
+    out=$("$JAVA" -Xmx384m -XX:+UseSerialGC -Djdk.virtualThreadScheduler.parallelism=2 \
+        -Djdk.virtualThreadScheduler.maxPoolSize=4 "$ROOT/bench/Storm.java" "$BASE" "$4" "$5" "$1" "$2" "$3" \
+        2> "$WORK/storm.err") || { cat "$WORK/storm.err" >&2; die "the storm load generator failed"; }
+    [[ -s $WORK/storm.err ]] && head -n 10 "$WORK/storm.err" >&2
+    while IFS=$'\t' read -r kind a b c d e f; do
+        if [[ $kind == total ]]; then
+            STORM_RAN=$a; STORM_DONE=$b; STORM_ERRORS=$c; STORM_SECONDS=$d; STORM_MIB=$e; STORM_MIBS=$f
+        else
+            STORM_COUNT[$kind]=$a; STORM_P50[$kind]=$b; STORM_P99[$kind]=$c; STORM_MAX[$kind]=$d
+        fi
+    done <<< "$out"
 }
 
 # ---------------------------------------------------------------------------------------------

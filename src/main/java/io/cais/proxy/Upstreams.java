@@ -14,11 +14,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The configured upstreams, as every pull of a repository asks "is this a cache namespace?". The whole list is small
  * and read at most every {@code cais.proxy.upstream-refresh} per replica (forgotten at once on this replica's own
  * changes), so the question costs no query on the hot path.
+ *
+ * <p>One request reads it when it is due, not every request that asks meanwhile: on a busy replica dozens of pulls
+ * are in flight at that moment, and each reading it took every pooled connection at once (the node scale-up storm
+ * of bench/storm.sh, the kubelet cycle), so that the other queries waited out the pool's acquisition timeout and the
+ * replica answered 503. While one request reads a due list, the others answer from the previous one; after
+ * {@link #forget}, they wait for the new one.
  */
 @ApplicationScoped
 public class Upstreams {
@@ -49,6 +57,10 @@ public class Upstreams {
     ProxyConfig config;
 
     private volatile Snapshot snapshot;
+    /** Held by the one request that reads the list. */
+    private final ReentrantLock reading = new ReentrantLock();
+    /** Counts {@link #forget}s, so that a read that began before one does not keep the list it read. */
+    private final AtomicLong forgotten = new AtomicLong();
 
     /** The upstream a repository caches, when its namespace is a cache namespace. */
     public Optional<Upstream> forRepository(String repository) {
@@ -113,14 +125,42 @@ public class Upstreams {
     }
 
     void forget() {
+        forgotten.incrementAndGet();
         snapshot = null;
     }
 
     private Snapshot current() {
         Snapshot known = snapshot;
-        if (known != null && System.nanoTime() - known.loadedAt() < config.upstreamRefresh().toNanos()) {
+        if (known != null && fresh(known)) {
             return known;
         }
+        if (known != null && !reading.tryLock()) {
+            return known; // another request is reading it: this one answers as it would have a moment ago
+        }
+        if (known == null) {
+            reading.lock();
+        }
+        try {
+            Snapshot again = snapshot;
+            if (again != null && (fresh(again) || again != known)) {
+                return again;
+            }
+            long generation = forgotten.get();
+            Snapshot read = read();
+            if (forgotten.get() == generation) {
+                snapshot = read;
+            }
+            return read;
+        } finally {
+            reading.unlock();
+        }
+    }
+
+    private boolean fresh(Snapshot known) {
+        return System.nanoTime() - known.loadedAt() < config.upstreamRefresh().toNanos();
+    }
+
+    private Snapshot read() {
         Map<String, Upstream> byName = new HashMap<>();
         Map<String, Upstream> byNamespace = new HashMap<>();
         for (StoredUpstream stored : store.list()) {
@@ -135,8 +175,6 @@ public class Upstreams {
             byName.put(stored.name(), upstream);
             byNamespace.put(stored.namespace(), upstream);
         }
-        Snapshot fresh = new Snapshot(Map.copyOf(byName), Map.copyOf(byNamespace), System.nanoTime());
-        snapshot = fresh;
-        return fresh;
+        return new Snapshot(Map.copyOf(byName), Map.copyOf(byNamespace), System.nanoTime());
     }
 }
