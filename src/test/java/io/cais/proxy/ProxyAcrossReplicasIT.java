@@ -1,0 +1,232 @@
+package io.cais.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cais.testing.Blobs;
+import io.cais.testing.Http;
+import io.cais.testing.OciLayouts;
+import io.cais.testing.PostgresTestResource;
+import io.cais.testing.RegistryProcess;
+import io.cais.testing.Skopeo;
+import io.cais.testing.UpstreamRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The pull-through cache on two packaged replicas sharing one PostgreSQL database and one filesystem store, with
+ * CNCF Distribution ({@code docker-registry}) as the upstream: no replica keeps the cache's state in its memory. One
+ * upstream request per manifest and blob for concurrent cold pulls spread over both replicas (counted in the
+ * upstream's access log), a pending manifest fetched through one replica served and stored by the other, a pre-fetch
+ * job's progress answered by both.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProxyAcrossReplicasIT {
+
+    private static final String UPSTREAM = "replicated.example";
+    private static final String CACHE = "replicated";
+    private static final String DATABASE = "proxy_replicas";
+
+    private Path work;
+    private UpstreamRegistry upstream;
+    private RegistryProcess a;
+    private RegistryProcess b;
+    private Skopeo skopeo;
+    private String jdbcUrl;
+
+    @BeforeAll
+    void start() throws Exception {
+        work = Files.createTempDirectory("cais-proxy-replicas");
+        upstream = UpstreamRegistry.start(work.resolve("upstream"));
+        skopeo = Skopeo.in(work.resolve("skopeo"));
+        try (Connection connection = DriverManager.getConnection(
+                PostgresTestResource.server().getJdbcUrl("postgres", "postgres"), "postgres", "");
+             var statement = connection.createStatement()) {
+            statement.execute("DROP DATABASE IF EXISTS " + DATABASE);
+            statement.execute("CREATE DATABASE " + DATABASE);
+        }
+        jdbcUrl = PostgresTestResource.server().getJdbcUrl("postgres", DATABASE);
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.datasource.jdbc.url", jdbcUrl);
+        config.put("quarkus.datasource.username", "postgres");
+        config.put("cais.storage.type", "filesystem");
+        config.put("cais.storage.filesystem.root", work.resolve("blobs").toString());
+        config.put("cais.proxy.upstream-refresh", "PT1S");
+        a = RegistryProcess.start(work.resolve("a"), config);
+        b = RegistryProcess.start(work.resolve("b"), config);
+        HttpResponse<byte[]> created = Http.send("POST", a.url("/api/v1/upstreams"), ("{\"name\":\"" + UPSTREAM
+                + "\",\"url\":\"" + upstream.url() + "\",\"namespace\":\"" + CACHE + "\",\"username\":\""
+                + UpstreamRegistry.USER + "\",\"password\":\"" + UpstreamRegistry.PASSWORD + "\"}")
+                .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+        assertThat(created.statusCode()).as(new String(created.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+        Thread.sleep(1_500); // replica b's copy of the upstream list is at most one refresh old
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        for (AutoCloseable closing : new AutoCloseable[]{a, b, upstream}) {
+            if (closing != null) {
+                closing.close();
+            }
+        }
+    }
+
+    @Test
+    void twentyConcurrentColdPullsOnTwoReplicasMakeOneUpstreamGetPerManifestAndPerBlob() throws Exception {
+        OciLayouts.Image image = pushUpstream("team/shared", "v1", 3);
+        List<Future<String>> pulls = new ArrayList<>();
+        try (ExecutorService clients = Executors.newFixedThreadPool(20)) {
+            for (int i = 0; i < 20; i++) {
+                RegistryProcess replica = i % 2 == 0 ? a : b;
+                pulls.add(clients.submit(() -> pullByTagThenDigest(replica, CACHE + "/team/shared", "v1", image)));
+            }
+            for (Future<String> pull : pulls) {
+                assertThat(pull.get()).isEqualTo("ok");
+            }
+        }
+        assertThat(upstream.answered("GET", "/v2/team/shared/manifests/v1", 200)).isEqualTo(1);
+        assertThat(upstream.answered("GET", "/v2/team/shared/manifests/" + image.manifest().digest(), 200))
+                .as("asked by digest after the tag: served from what the tag's fetch brought").isZero();
+        for (OciLayouts.Blob blob : List.of(image.config(), image.layers().get(0), image.layers().get(1), image.layers().get(2))) {
+            assertThat(upstream.answered("GET", "/v2/team/shared/blobs/" + blob.digest(), 200)).as(blob.digest()).isEqualTo(1);
+        }
+        assertThat(rows("SELECT count(*) FROM proxy_fetch_claim")).as("claims left behind").isZero();
+        assertThat(rows("SELECT count(*) FROM proxy_pending_manifest WHERE repository = '" + CACHE + "/team/shared'"))
+                .as("the manifest was stored once its last blob was").isZero();
+    }
+
+    @Test
+    void aManifestPendingOnOneReplicaIsServedByTheOtherAndStoredWhenItsLayersArePulledThere() throws Exception {
+        OciLayouts.Image image = pushUpstream("team/pending", "v1", 2);
+        String repository = CACHE + "/team/pending";
+        String digest = image.manifest().digest();
+
+        HttpResponse<byte[]> fetched = manifest(a, repository, "v1");
+        assertThat(fetched.statusCode()).isEqualTo(200);
+        assertThat(fetched.body()).isEqualTo(image.manifest().bytes());
+        // Pending: not content yet — no stored manifest, no tag.
+        assertThat(rows("SELECT count(*) FROM manifest WHERE digest = '" + digest + "'")).isZero();
+        assertThat(new String(Http.send("GET", b.url("/v2/" + repository + "/tags/list"), null).body(),
+                StandardCharsets.UTF_8)).doesNotContain("\"v1\"");
+
+        for (String reference : List.of(digest, "v1")) {
+            HttpResponse<byte[]> served = manifest(b, repository, reference);
+            assertThat(served.statusCode()).as(reference).isEqualTo(200);
+            assertThat(served.headers().firstValue("Docker-Content-Digest")).contains(digest);
+            assertThat(served.body()).isEqualTo(image.manifest().bytes());
+        }
+        for (OciLayouts.Blob blob : image.blobs()) {
+            if (blob != image.manifest()) {
+                HttpResponse<byte[]> pulled = Http.send("GET", b.url("/v2/" + repository + "/blobs/" + blob.digest()), null);
+                assertThat(pulled.statusCode()).isEqualTo(200);
+                assertThat(pulled.body()).isEqualTo(blob.bytes());
+            }
+        }
+
+        assertThat(rows("SELECT count(*) FROM manifest WHERE digest = '" + digest + "'")).isEqualTo(1);
+        assertThat(rows("SELECT count(*) FROM proxy_pending_manifest WHERE repository = '" + repository + "'")).isZero();
+        for (RegistryProcess replica : List.of(a, b)) {
+            assertThat(new String(Http.send("GET", replica.url("/v2/" + repository + "/tags/list"), null).body(),
+                    StandardCharsets.UTF_8)).contains("\"v1\"");
+        }
+        assertThat(upstream.answered("GET", "/v2/team/pending/manifests/v1", 200)).isEqualTo(1);
+        assertThat(upstream.answered("GET", "/v2/team/pending/manifests/" + digest, 200)).isZero();
+    }
+
+    @Test
+    void aPrefetchStartedOnOneReplicaReportsTheSameProgressOnTheOtherAndCompletes() throws Exception {
+        OciLayouts.Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 1));
+        Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), "2.0", index);
+        skopeo.ok("copy", "--all", "--dest-tls-verify=false", "--dest-creds", upstream.credentials(), "oci:" + source + ":2.0",
+                "docker://" + upstream.host() + "/team/multi:2.0");
+
+        HttpResponse<byte[]> started = Http.send("POST", a.url("/api/v1/upstreams/" + UPSTREAM + "/prefetch"),
+                "{\"images\":[\"team/multi:2.0\"]}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+        assertThat(started.statusCode()).isEqualTo(202);
+        String location = started.headers().firstValue("Location").orElseThrow();
+        String onA = URI.create(a.url("/")).resolve(location).toString();
+        String onB = URI.create(b.url("/")).resolve(location).toString();
+
+        JsonNode progress = progress(onB);
+        for (int i = 0; i < 600 && progress.path("state").asText().equals("running"); i++) {
+            Thread.sleep(100);
+            progress = progress(onB);
+        }
+        assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("done");
+        assertThat(progress.path("manifests").asInt()).isEqualTo(3);
+        assertThat(progress.path("blobs").asInt()).isEqualTo(5);
+        assertThat(progress.path("imagesDone").asInt()).isEqualTo(1);
+        assertThat(progress.path("imageProgress").get(0).path("state").asText()).isEqualTo("done");
+        assertThat(progress(onA)).isEqualTo(progress);
+        for (OciLayouts.Image image : index.images()) {
+            assertThat(pullByTagThenDigest(b, CACHE + "/team/multi", image.manifest().digest(), image)).isEqualTo("ok");
+        }
+    }
+
+    private JsonNode progress(String url) throws Exception {
+        HttpResponse<byte[]> answer = Http.send("GET", url, null);
+        assertThat(answer.statusCode()).as(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        return OciLayouts.readJson(answer.body());
+    }
+
+    /** A pull as a client makes it: the manifest by tag, then by digest, then config and layers; "ok" or what was wrong. */
+    private static String pullByTagThenDigest(RegistryProcess replica, String repository, String tag, OciLayouts.Image image)
+            throws Exception {
+        String digest = image.manifest().digest();
+        for (String reference : tag.equals(digest) ? List.of(digest) : List.of(tag, digest)) {
+            HttpResponse<byte[]> manifest = manifest(replica, repository, reference);
+            if (manifest.statusCode() != 200 || !Blobs.sha256(manifest.body()).equals(digest)) {
+                return "manifest " + reference + ": " + manifest.statusCode() + " " + new String(manifest.body(), StandardCharsets.UTF_8);
+            }
+        }
+        for (OciLayouts.Blob blob : image.blobs()) {
+            if (blob == image.manifest()) {
+                continue;
+            }
+            HttpResponse<byte[]> pulled = Http.send("GET", replica.url("/v2/" + repository + "/blobs/" + blob.digest()), null);
+            if (pulled.statusCode() != 200 || !Blobs.sha256(pulled.body()).equals(blob.digest())) {
+                return "blob " + blob.digest() + ": " + pulled.statusCode() + " " + new String(pulled.body(), StandardCharsets.UTF_8);
+            }
+        }
+        return "ok";
+    }
+
+    private static HttpResponse<byte[]> manifest(RegistryProcess replica, String repository, String reference) throws Exception {
+        return Http.send("GET", replica.url("/v2/" + repository + "/manifests/" + reference), null, "Accept",
+                OciLayouts.OCI_MANIFEST);
+    }
+
+    private OciLayouts.Image pushUpstream(String repository, String tag, int layers) throws Exception {
+        OciLayouts.Image image = OciLayouts.image("amd64", layers);
+        Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), tag, image);
+        skopeo.ok("copy", "--dest-tls-verify=false", "--dest-creds", upstream.credentials(), "oci:" + source + ":" + tag,
+                "docker://" + upstream.host() + "/" + repository + ":" + tag);
+        return image;
+    }
+
+    private long rows(String countQuery) throws Exception {
+        try (Connection db = DriverManager.getConnection(jdbcUrl, "postgres", "");
+             var statement = db.createStatement(); var result = statement.executeQuery(countQuery)) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+}
