@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,40 +41,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ProxyAcrossReplicasIT {
 
     private static final String UPSTREAM = "replicated.example";
+    /** The namespace that caches the upstream. */
     private static final String CACHE = "replicated";
+    /** The database both replicas share. */
     private static final String DATABASE = "proxy_replicas";
 
+    /** The upstream's storage and log, the replicas' logs, their shared blob store. */
     private Path work;
-    private UpstreamRegistry upstream;
+    /** Two replicas on one database and one filesystem store. */
     private RegistryProcess a;
     private RegistryProcess b;
+    private UpstreamRegistry upstream;
     private Skopeo skopeo;
-    private String jdbcUrl;
 
     @BeforeAll
     void start() throws Exception {
         work = Files.createTempDirectory("cais-proxy-replicas");
-        upstream = UpstreamRegistry.start(work.resolve("upstream"));
-        skopeo = Skopeo.in(work.resolve("skopeo"));
         try (Connection connection = DriverManager.getConnection(
                 PostgresTestResource.server().getJdbcUrl("postgres", "postgres"), "postgres", "");
              var statement = connection.createStatement()) {
             statement.execute("DROP DATABASE IF EXISTS " + DATABASE);
             statement.execute("CREATE DATABASE " + DATABASE);
         }
-        jdbcUrl = PostgresTestResource.server().getJdbcUrl("postgres", DATABASE);
         Map<String, String> config = new HashMap<>();
-        config.put("quarkus.datasource.jdbc.url", jdbcUrl);
+        config.put("quarkus.datasource.jdbc.url", jdbcUrl());
         config.put("quarkus.datasource.username", "postgres");
         config.put("cais.storage.type", "filesystem");
         config.put("cais.storage.filesystem.root", work.resolve("blobs").toString());
         config.put("cais.proxy.upstream-refresh", "PT1S");
         a = RegistryProcess.start(work.resolve("a"), config);
         b = RegistryProcess.start(work.resolve("b"), config);
-        HttpResponse<byte[]> created = Http.send("POST", a.url("/api/v1/upstreams"), ("{\"name\":\"" + UPSTREAM
-                + "\",\"url\":\"" + upstream.url() + "\",\"namespace\":\"" + CACHE + "\",\"username\":\""
-                + UpstreamRegistry.USER + "\",\"password\":\"" + UpstreamRegistry.PASSWORD + "\"}")
-                .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+        upstream = UpstreamRegistry.start(work.resolve("upstream"));
+        skopeo = Skopeo.in(work.resolve("skopeo"));
+        HttpResponse<byte[]> created = Http.send("POST", a.url("/api/v1/upstreams"), upstream.asUpstream(UPSTREAM, CACHE),
+                "Content-Type", "application/json");
         assertThat(created.statusCode()).as(new String(created.body(), StandardCharsets.UTF_8)).isEqualTo(201);
         Thread.sleep(1_500); // replica b's copy of the upstream list is at most one refresh old
     }
@@ -154,14 +153,8 @@ class ProxyAcrossReplicasIT {
     @Test
     void aPrefetchStartedOnOneReplicaReportsTheSameProgressOnTheOtherAndCompletes() throws Exception {
         OciLayouts.Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 1));
-        Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), "2.0", index);
-        skopeo.ok("copy", "--all", "--dest-tls-verify=false", "--dest-creds", upstream.credentials(), "oci:" + source + ":2.0",
-                "docker://" + upstream.host() + "/team/multi:2.0");
-
-        HttpResponse<byte[]> started = Http.send("POST", a.url("/api/v1/upstreams/" + UPSTREAM + "/prefetch"),
-                "{\"images\":[\"team/multi:2.0\"]}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
-        assertThat(started.statusCode()).isEqualTo(202);
-        String location = started.headers().firstValue("Location").orElseThrow();
+        upstream.push(skopeo, work, "team/multi", "2.0", index);
+        String location = startPrefetch(a, "team/multi:2.0");
         String onA = URI.create(a.url("/")).resolve(location).toString();
         String onB = URI.create(b.url("/")).resolve(location).toString();
 
@@ -179,6 +172,14 @@ class ProxyAcrossReplicasIT {
         for (OciLayouts.Image image : index.images()) {
             assertThat(pullByTagThenDigest(b, CACHE + "/team/multi", image.manifest().digest(), image)).isEqualTo("ok");
         }
+    }
+
+    /** Starts a pre-fetch of one image through the replica; the job's address. */
+    private static String startPrefetch(RegistryProcess replica, String image) throws Exception {
+        HttpResponse<byte[]> started = Http.send("POST", replica.url("/api/v1/upstreams/" + UPSTREAM + "/prefetch"),
+                ("{\"images\":[\"" + image + "\"]}").getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+        assertThat(started.statusCode()).as(new String(started.body(), StandardCharsets.UTF_8)).isEqualTo(202);
+        return started.headers().firstValue("Location").orElseThrow();
     }
 
     private JsonNode progress(String url) throws Exception {
@@ -215,15 +216,15 @@ class ProxyAcrossReplicasIT {
     }
 
     private OciLayouts.Image pushUpstream(String repository, String tag, int layers) throws Exception {
-        OciLayouts.Image image = OciLayouts.image("amd64", layers);
-        Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), tag, image);
-        skopeo.ok("copy", "--dest-tls-verify=false", "--dest-creds", upstream.credentials(), "oci:" + source + ":" + tag,
-                "docker://" + upstream.host() + "/" + repository + ":" + tag);
-        return image;
+        return upstream.push(skopeo, work, repository, tag, layers);
+    }
+
+    private static String jdbcUrl() {
+        return PostgresTestResource.server().getJdbcUrl("postgres", DATABASE);
     }
 
     private long rows(String countQuery) throws Exception {
-        try (Connection db = DriverManager.getConnection(jdbcUrl, "postgres", "");
+        try (Connection db = DriverManager.getConnection(jdbcUrl(), "postgres", "");
              var statement = db.createStatement(); var result = statement.executeQuery(countQuery)) {
             result.next();
             return result.getLong(1);

@@ -226,9 +226,7 @@ class PullThroughIT {
     @Order(6)
     void aPrefetchStoresEveryPlatformOfAnIndexAndReportsItsProgress() throws Exception {
         OciLayouts.Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 1));
-        Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), "2.0", index);
-        skopeo.ok("copy", "--all", "--dest-tls-verify=false", "--dest-creds", upstream.credentials(), "oci:" + source + ":2.0",
-                "docker://" + upstream.host() + "/team/multi:2.0");
+        upstream.push(skopeo, work, "team/multi", "2.0", index);
 
         HttpResponse<byte[]> started = Http.send("POST", cais.url("/api/v1/upstreams/" + UPSTREAM + "/prefetch"),
                 "{\"images\":[\"team/multi:2.0\"]}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
@@ -348,11 +346,7 @@ class PullThroughIT {
     }
 
     private OciLayouts.Image pushUpstream(String repository, String tag, int layers) throws Exception {
-        OciLayouts.Image image = OciLayouts.image("amd64", layers);
-        Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), tag, image);
-        skopeo.ok("copy", "--dest-tls-verify=false", "--dest-creds", upstream.credentials(), "oci:" + source + ":" + tag,
-                "docker://" + upstream.host() + "/" + repository + ":" + tag);
-        return image;
+        return upstream.push(skopeo, work, repository, tag, layers);
     }
 
     private Path pull(String ref) throws Exception {

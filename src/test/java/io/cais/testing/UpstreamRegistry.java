@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -136,6 +137,38 @@ public final class UpstreamRegistry implements AutoCloseable {
             }
         }
         return count;
+    }
+
+    /** The body of Cais's {@code POST /api/v1/upstreams} that makes this registry, with its credentials, an upstream. */
+    public byte[] asUpstream(String name, String namespace) {
+        return ("{\"name\":\"" + name + "\",\"url\":\"" + url() + "\",\"namespace\":\"" + namespace
+                + "\",\"username\":\"" + USER + "\",\"password\":\"" + PASSWORD + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A new linux/amd64 image of {@code layers} layers, copied by skopeo (as the upstream's user, from a layout written
+     * under {@code work}) to the upstream's {@code repository:tag}.
+     */
+    public OciLayouts.Image push(Skopeo skopeo, Path work, String repository, String tag, int layers) throws Exception {
+        OciLayouts.Image image = OciLayouts.image("amd64", layers);
+        copy(skopeo, OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), tag, image), repository, tag, false);
+        return image;
+    }
+
+    /** The index with every platform, copied by skopeo to the upstream's {@code repository:tag}. */
+    public void push(Skopeo skopeo, Path work, String repository, String tag, OciLayouts.Index index) throws Exception {
+        copy(skopeo, OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), tag, index), repository, tag, true);
+    }
+
+    private void copy(Skopeo skopeo, Path layout, String repository, String tag, boolean all) throws Exception {
+        String source = "oci:" + layout + ":" + tag;
+        String destination = "docker://" + host() + "/" + repository + ":" + tag;
+        String credentials = credentials();
+        if (all) {
+            skopeo.ok("copy", "--all", "--dest-tls-verify=false", "--dest-creds", credentials, source, destination);
+        } else {
+            skopeo.ok("copy", "--dest-tls-verify=false", "--dest-creds", credentials, source, destination);
+        }
     }
 
     @Override
