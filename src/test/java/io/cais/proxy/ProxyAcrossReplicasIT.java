@@ -1,6 +1,7 @@
 package io.cais.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cais.testing.Admin;
 import io.cais.testing.Blobs;
 import io.cais.testing.Http;
 import io.cais.testing.OciLayouts;
@@ -13,15 +14,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.InputStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * CNCF Distribution ({@code docker-registry}) as the upstream: no replica keeps the cache's state in its memory. One
  * upstream request per manifest and blob for concurrent cold pulls spread over both replicas (counted in the
  * upstream's access log), a pending manifest fetched through one replica served and stored by the other, a pre-fetch
- * job's progress answered by both.
+ * job's progress answered by both; a claim of a replica that stopped is taken over once stale, and one that streams
+ * longer than the claim expiry keeps its claim through heartbeats.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxyAcrossReplicasIT {
@@ -43,6 +50,7 @@ class ProxyAcrossReplicasIT {
     private static final String UPSTREAM = "replicated.example";
     /** The namespace that caches the upstream. */
     private static final String CACHE = "replicated";
+    private static final int CLAIM_EXPIRY_SECONDS = 3;
     /** The database both replicas share. */
     private static final String DATABASE = "proxy_replicas";
 
@@ -69,6 +77,8 @@ class ProxyAcrossReplicasIT {
         config.put("cais.storage.type", "filesystem");
         config.put("cais.storage.filesystem.root", work.resolve("blobs").toString());
         config.put("cais.proxy.upstream-refresh", "PT1S");
+        config.put("cais.proxy.claim-heartbeat", "PT1S");
+        config.put("cais.proxy.claim-expiry", "PT" + CLAIM_EXPIRY_SECONDS + "S");
         a = RegistryProcess.start(work.resolve("a"), config);
         b = RegistryProcess.start(work.resolve("b"), config);
         upstream = UpstreamRegistry.start(work.resolve("upstream"));
@@ -171,6 +181,64 @@ class ProxyAcrossReplicasIT {
         assertThat(progress(onA)).isEqualTo(progress);
         for (OciLayouts.Image image : index.images()) {
             assertThat(pullByTagThenDigest(b, CACHE + "/team/multi", image.manifest().digest(), image)).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void aClaimLeftByAStoppedReplicaIsTakenOverOnceStaleAndTheBlobIsFetchedOnce() throws Exception {
+        byte[] bytes = Blobs.random(100_000);
+        String digest = Blobs.sha256(bytes);
+        upstream.upload("team/orphan", digest, HttpRequest.BodyPublishers.ofByteArray(bytes));
+        execute("INSERT INTO proxy_fetch_claim (repository, resource, replica) VALUES ('" + CACHE + "/team/orphan', 'blobs/"
+                + digest + "', 'a-replica-that-stopped')");
+
+        long started = System.nanoTime();
+        HttpResponse<byte[]> pulled = Http.send("GET", b.url("/v2/" + CACHE + "/team/orphan/blobs/" + digest), null);
+        long waitedMillis = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(pulled.statusCode()).isEqualTo(200);
+        assertThat(pulled.body()).isEqualTo(bytes);
+        assertThat(waitedMillis).as("waited for the claim to go stale").isGreaterThanOrEqualTo(CLAIM_EXPIRY_SECONDS * 1000L - 500);
+        assertThat(upstream.answered("GET", "/v2/team/orphan/blobs/" + digest, 200)).isEqualTo(1);
+        assertThat(rows("SELECT count(*) FROM proxy_fetch_claim WHERE repository = '" + CACHE + "/team/orphan'")).isZero();
+    }
+
+    @Test
+    void aBlobStreamedLongerThanTheClaimExpiryKeepsItsClaimAndTheOtherReplicaWaitsForIt() throws Exception {
+        byte[] bytes = Blobs.random(32 << 20);
+        String digest = Blobs.sha256(bytes);
+        upstream.upload("team/slow", digest, HttpRequest.BodyPublishers.ofByteArray(bytes));
+        String path = "/v2/" + CACHE + "/team/slow/blobs/" + digest;
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<InputStream> slow = http.send(HttpRequest.newBuilder(URI.create(a.url(path)))
+                .header("Authorization", Admin.basic()).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(slow.statusCode()).isEqualTo(200);
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        long started = System.nanoTime();
+        try (ExecutorService other = Executors.newSingleThreadExecutor()) {
+            Future<HttpResponse<byte[]>> meanwhile = null;
+            try (InputStream in = slow.body()) {
+                byte[] buffer = new byte[256 << 10];
+                for (int read; (read = in.readNBytes(buffer, 0, buffer.length)) > 0; ) {
+                    sha256.update(buffer, 0, read);
+                    if (meanwhile == null) {
+                        meanwhile = other.submit(() -> Http.send("GET", b.url(path), null));
+                    }
+                    Thread.sleep(50); // about 6 s for the whole blob: longer than the claim expiry
+                }
+            }
+            assertThat("sha256:" + HexFormat.of().formatHex(sha256.digest())).isEqualTo(digest);
+            assertThat((System.nanoTime() - started) / 1_000_000).isGreaterThan(CLAIM_EXPIRY_SECONDS * 1000L);
+            HttpResponse<byte[]> fromB = meanwhile.get();
+            assertThat(fromB.statusCode()).isEqualTo(200);
+            assertThat(Blobs.sha256(fromB.body())).isEqualTo(digest);
+        }
+        assertThat(upstream.answered("GET", "/v2/team/slow/blobs/" + digest, 200)).as("one upstream GET").isEqualTo(1);
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection db = DriverManager.getConnection(jdbcUrl(), "postgres", ""); var statement = db.createStatement()) {
+            assertThat(statement.executeUpdate(sql)).isPositive();
         }
     }
 

@@ -2,6 +2,7 @@ package io.cais.testing;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -158,6 +160,21 @@ public final class UpstreamRegistry implements AutoCloseable {
     /** The index with every platform, copied by skopeo to the upstream's {@code repository:tag}. */
     public void push(Skopeo skopeo, Path work, String repository, String tag, OciLayouts.Index index) throws Exception {
         copy(skopeo, OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), tag, index), repository, tag, true);
+    }
+
+    /** Uploads a blob to the upstream's repository (monolithic: {@code POST}, then {@code PUT ?digest=}), as its user. */
+    public void upload(String repository, String digest, HttpRequest.BodyPublisher body) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<Void> started = http.send(HttpRequest.newBuilder(URI.create(url() + "/v2/" + repository
+                        + "/blobs/uploads/")).header("Authorization", basic())
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals(202, started.statusCode(), "upload start");
+        URI location = URI.create(url()).resolve(started.headers().firstValue("Location").orElseThrow());
+        String separator = location.getQuery() == null ? "?" : "&";
+        HttpResponse<byte[]> done = http.send(HttpRequest.newBuilder(URI.create(location + separator + "digest="
+                        + URLEncoder.encode(digest, StandardCharsets.UTF_8))).header("Authorization", basic())
+                .header("Content-Type", "application/octet-stream").PUT(body).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(201, done.statusCode(), new String(done.body(), StandardCharsets.UTF_8));
     }
 
     private void copy(Skopeo skopeo, Path layout, String repository, String tag, boolean all) throws Exception {
