@@ -59,7 +59,10 @@ import java.util.concurrent.TimeoutException;
 public class PullThrough {
 
     private static final Logger LOG = Logger.getLogger(PullThrough.class);
-    /** How long a follower waits for the request that fetches a blob it wants, before it tries itself. */
+    /**
+     * How long a follower waits for the request that fetches what it wants — on this replica, or, through its claim,
+     * on another — before it tries itself (here) or gives up with 503 (across replicas, while the claim stays live).
+     */
     private static final Duration FOLLOWER_WAIT = Duration.ofMinutes(30);
 
     /** A manifest as served, with a {@code Warning} to send when it is a cached copy the upstream could not confirm. */
