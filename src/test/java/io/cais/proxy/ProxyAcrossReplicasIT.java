@@ -42,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * upstream request per manifest and blob for concurrent cold pulls spread over both replicas (counted in the
  * upstream's access log), a pending manifest fetched through one replica served and stored by the other, a pre-fetch
  * job's progress answered by both; a claim of a replica that stopped is taken over once stale, and one that streams
- * longer than the claim expiry keeps its claim through heartbeats.
+ * longer than the claim expiry keeps its claim through heartbeats; a pre-fetch whose replica stops reads as abandoned.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxyAcrossReplicasIT {
@@ -61,6 +61,7 @@ class ProxyAcrossReplicasIT {
     private RegistryProcess b;
     private UpstreamRegistry upstream;
     private Skopeo skopeo;
+    private final Map<String, String> config = new HashMap<>();
 
     @BeforeAll
     void start() throws Exception {
@@ -71,7 +72,6 @@ class ProxyAcrossReplicasIT {
             statement.execute("DROP DATABASE IF EXISTS " + DATABASE);
             statement.execute("CREATE DATABASE " + DATABASE);
         }
-        Map<String, String> config = new HashMap<>();
         config.put("quarkus.datasource.jdbc.url", jdbcUrl());
         config.put("quarkus.datasource.username", "postgres");
         config.put("cais.storage.type", "filesystem");
@@ -117,8 +117,10 @@ class ProxyAcrossReplicasIT {
         for (OciLayouts.Blob blob : List.of(image.config(), image.layers().get(0), image.layers().get(1), image.layers().get(2))) {
             assertThat(upstream.answered("GET", "/v2/team/shared/blobs/" + blob.digest(), 200)).as(blob.digest()).isEqualTo(1);
         }
-        assertThat(rows("SELECT count(*) FROM proxy_fetch_claim")).as("claims left behind").isZero();
-        assertThat(rows("SELECT count(*) FROM proxy_pending_manifest WHERE repository = '" + CACHE + "/team/shared'"))
+        // A client has its last byte just before the replica links the blob, promotes the manifest, releases the claim.
+        assertThat(rowsSoon("SELECT count(*) FROM proxy_fetch_claim WHERE repository = '" + CACHE + "/team/shared'", 0))
+                .as("claims left behind").isZero();
+        assertThat(rowsSoon("SELECT count(*) FROM proxy_pending_manifest WHERE repository = '" + CACHE + "/team/shared'", 0))
                 .as("the manifest was stored once its last blob was").isZero();
     }
 
@@ -150,8 +152,8 @@ class ProxyAcrossReplicasIT {
             }
         }
 
-        assertThat(rows("SELECT count(*) FROM manifest WHERE digest = '" + digest + "'")).isEqualTo(1);
-        assertThat(rows("SELECT count(*) FROM proxy_pending_manifest WHERE repository = '" + repository + "'")).isZero();
+        assertThat(rowsSoon("SELECT count(*) FROM manifest WHERE digest = '" + digest + "'", 1)).isEqualTo(1);
+        assertThat(rowsSoon("SELECT count(*) FROM proxy_pending_manifest WHERE repository = '" + repository + "'", 0)).isZero();
         for (RegistryProcess replica : List.of(a, b)) {
             assertThat(new String(Http.send("GET", replica.url("/v2/" + repository + "/tags/list"), null).body(),
                     StandardCharsets.UTF_8)).contains("\"v1\"");
@@ -165,14 +167,10 @@ class ProxyAcrossReplicasIT {
         OciLayouts.Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 1));
         upstream.push(skopeo, work, "team/multi", "2.0", index);
         String location = startPrefetch(a, "team/multi:2.0");
-        String onA = URI.create(a.url("/")).resolve(location).toString();
-        String onB = URI.create(b.url("/")).resolve(location).toString();
+        String onA = a.url(location);
+        String onB = b.url(location);
 
-        JsonNode progress = progress(onB);
-        for (int i = 0; i < 600 && progress.path("state").asText().equals("running"); i++) {
-            Thread.sleep(100);
-            progress = progress(onB);
-        }
+        JsonNode progress = progressOnceEnded(onB);
         assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("done");
         assertThat(progress.path("manifests").asInt()).isEqualTo(3);
         assertThat(progress.path("blobs").asInt()).isEqualTo(5);
@@ -200,7 +198,7 @@ class ProxyAcrossReplicasIT {
         assertThat(pulled.body()).isEqualTo(bytes);
         assertThat(waitedMillis).as("waited for the claim to go stale").isGreaterThanOrEqualTo(CLAIM_EXPIRY_SECONDS * 1000L - 500);
         assertThat(upstream.answered("GET", "/v2/team/orphan/blobs/" + digest, 200)).isEqualTo(1);
-        assertThat(rows("SELECT count(*) FROM proxy_fetch_claim WHERE repository = '" + CACHE + "/team/orphan'")).isZero();
+        assertThat(rowsSoon("SELECT count(*) FROM proxy_fetch_claim WHERE repository = '" + CACHE + "/team/orphan'", 0)).isZero();
     }
 
     @Test
@@ -236,18 +234,55 @@ class ProxyAcrossReplicasIT {
         assertThat(upstream.answered("GET", "/v2/team/slow/blobs/" + digest, 200)).as("one upstream GET").isEqualTo(1);
     }
 
+    @Test
+    void aPrefetchWhoseReplicaStopsReadsAsAbandonedOnTheOtherReplicas() throws Exception {
+        OciLayouts.Image image = pushUpstream("team/stuck", "v1", 1);
+        // Live claims on its config and layer that no replica releases: the job waits for them and is still running.
+        for (OciLayouts.Blob blob : List.of(image.config(), image.layers().getFirst())) {
+            execute("INSERT INTO proxy_fetch_claim (repository, resource, replica, heartbeat) VALUES ('" + CACHE
+                    + "/team/stuck', 'blobs/" + blob.digest() + "', 'a-replica-that-hangs', now() + interval '1 hour')");
+        }
+        try {
+            String location;
+            try (RegistryProcess c = RegistryProcess.start(work.resolve("c"), config)) {
+                location = startPrefetch(c, "team/stuck:v1");
+                JsonNode running = progress(b.url(location));
+                assertThat(running.path("state").asText()).isEqualTo("running");
+                c.terminate();
+                assertThat(c.awaitExit(java.time.Duration.ofSeconds(60))).isTrue();
+            }
+            JsonNode progress = progressOnceEnded(b.url(location));
+            assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("abandoned");
+            assertThat(progress(a.url(location)).path("state").asText())
+                    .isEqualTo("abandoned");
+        } finally {
+            execute("DELETE FROM proxy_fetch_claim WHERE replica = 'a-replica-that-hangs'");
+        }
+    }
+
     private void execute(String sql) throws Exception {
         try (Connection db = DriverManager.getConnection(jdbcUrl(), "postgres", ""); var statement = db.createStatement()) {
             assertThat(statement.executeUpdate(sql)).isPositive();
         }
     }
 
-    /** Starts a pre-fetch of one image through the replica; the job's address. */
+    /** Starts a pre-fetch of one image through the replica; the job's path. */
     private static String startPrefetch(RegistryProcess replica, String image) throws Exception {
         HttpResponse<byte[]> started = Http.send("POST", replica.url("/api/v1/upstreams/" + UPSTREAM + "/prefetch"),
                 ("{\"images\":[\"" + image + "\"]}").getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
         assertThat(started.statusCode()).as(new String(started.body(), StandardCharsets.UTF_8)).isEqualTo(202);
-        return started.headers().firstValue("Location").orElseThrow();
+        // The Location is absolute, naming the replica that took the request: keep its path, to ask any replica.
+        return URI.create(started.headers().firstValue("Location").orElseThrow()).getPath();
+    }
+
+    /** The job's progress once it is no longer running (or after a minute). */
+    private JsonNode progressOnceEnded(String url) throws Exception {
+        JsonNode progress = progress(url);
+        for (int i = 0; i < 600 && progress.path("state").asText().equals("running"); i++) {
+            Thread.sleep(100);
+            progress = progress(url);
+        }
+        return progress;
     }
 
     private JsonNode progress(String url) throws Exception {
@@ -285,6 +320,16 @@ class ProxyAcrossReplicasIT {
 
     private OciLayouts.Image pushUpstream(String repository, String tag, int layers) throws Exception {
         return upstream.push(skopeo, work, repository, tag, layers);
+    }
+
+    /** The count, once it is {@code expected} or after five seconds. */
+    private long rowsSoon(String countQuery, long expected) throws Exception {
+        long count = rows(countQuery);
+        for (int i = 0; i < 50 && count != expected; i++) {
+            Thread.sleep(100);
+            count = rows(countQuery);
+        }
+        return count;
     }
 
     private static String jdbcUrl() {
