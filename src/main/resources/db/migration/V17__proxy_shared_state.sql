@@ -20,7 +20,7 @@ CREATE INDEX proxy_pending_manifest_fetched_idx ON proxy_pending_manifest (fetch
 
 -- One fetch for many across replicas: the replica that fetches a manifest or blob from the upstream holds its claim
 -- and refreshes the heartbeat while it streams; a claim whose heartbeat is older than cais.proxy.claim-expiry may be
--- taken over (FetchClaimStore, locking rule 8).
+-- taken over (FetchClaimStore, locking rule 9).
 CREATE TABLE proxy_fetch_claim (
     repository VARCHAR(255) COLLATE "C" NOT NULL,
     resource   VARCHAR(512) COLLATE "C" NOT NULL,

@@ -9,7 +9,7 @@ import java.time.Duration;
  * Claims of the pull-through cache ({@code proxy_fetch_claim}): which replica fetches a manifest or blob from the
  * upstream now, so that N replicas make one upstream request, not N. Every method is one statement in autocommit.
  *
- * <p>Locking rule 8 (see docs/architecture.md): a claim is taken by one {@code INSERT … ON CONFLICT DO UPDATE …
+ * <p>Locking rule 9 (see docs/architecture.md): a claim is taken by one {@code INSERT … ON CONFLICT DO UPDATE …
  * WHERE heartbeat is stale … RETURNING}. Two replicas claiming the same key at once: the second waits for the
  * first's row lock (its statement commits at once), re-evaluates the {@code WHERE} against the committed row —
  * whose heartbeat is fresh — updates nothing and gets no row: exactly one holds the claim. A stale claim is taken over
