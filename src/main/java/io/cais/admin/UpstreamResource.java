@@ -126,13 +126,13 @@ public class UpstreamResource {
                 .build();
     }
 
-    /** A pre-fetch job's progress, on the replica that runs it. */
+    /** A pre-fetch job's progress, on any replica. */
     @GET
     @Path("{name}/prefetch/{id}")
     @Authorize(Rule.SERVER_ADMIN)
     public Prefetch.Progress prefetchProgress(@PathParam("name") String name, @PathParam("id") String id) {
         return prefetch.progress(name, id).orElseThrow(() -> new RegistryException(ErrorCode.NOT_FOUND,
-                "no pre-fetch job " + id + " of upstream '" + name + "' on this replica", id));
+                "no pre-fetch job " + id + " of upstream '" + name + "'", id));
     }
 
     private static Upstreams.Settings settings(NewUpstream body, String namespace) {

@@ -1,7 +1,5 @@
 package io.cais.proxy;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.cais.content.Descriptor;
 import io.cais.content.Digest;
 import io.cais.content.ManifestParser;
@@ -12,6 +10,9 @@ import io.cais.error.ErrorCode;
 import io.cais.error.RegistryException;
 import io.cais.metadata.BlobLinkStore;
 import io.cais.metadata.ManifestRecord;
+import io.cais.metadata.PrefetchJobStore;
+import io.cais.metadata.PrefetchJobStore.ImageProgress;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -19,21 +20,19 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Ahead of time: fetches a list of images ({@code library/nginx:1.27}, {@code library/alpine@sha256:…}) of an upstream
  * into its cache namespace before any node asks — every platform of an index, every config and layer — through the
- * same {@link PullThrough} paths as a pull, on a virtual thread. The job's progress is kept in this replica's memory
- * for a day.
+ * same {@link PullThrough} paths as a pull, on a virtual thread of the replica that accepted the job. The job and its
+ * per-image progress are kept in PostgreSQL ({@link PrefetchJobStore}) for a day, so every replica answers its
+ * progress; the running replica refreshes the job's heartbeat, and a job whose replica died reads as
+ * {@code abandoned} once the heartbeat is older than {@code cais.proxy.claim-expiry}.
  */
 @ApplicationScoped
 public class Prefetch {
@@ -41,32 +40,26 @@ public class Prefetch {
     private static final Logger LOG = Logger.getLogger(Prefetch.class);
     private static final int MAX_IMAGES = 1000;
 
-    /** What a job did so far; {@code state} is {@code running}, {@code done} or {@code failed} (some image failed). */
+    /**
+     * What a job did so far; {@code state} is {@code running}, {@code done}, {@code failed} (some image failed) or
+     * {@code abandoned} (the replica running it stopped); {@code replica} identifies the process that runs it.
+     */
     public record Progress(String id, String upstream, String state, int images, int imagesDone, int manifests, int blobs,
-                           long bytes, List<String> errors, Instant startedAt, Instant finishedAt) {
-    }
+                           long bytes, List<String> errors, Instant startedAt, Instant finishedAt, String replica,
+                           List<ImageProgress> imageProgress) {
 
-    private static final class Job {
-        final String id = UUID.randomUUID().toString();
-        final String upstream;
-        final List<String> images;
-        final Instant startedAt = Instant.now();
-        final AtomicInteger imagesDone = new AtomicInteger();
-        final AtomicInteger manifests = new AtomicInteger();
-        final AtomicInteger blobs = new AtomicInteger();
-        final AtomicLong bytes = new AtomicLong();
-        final List<String> errors = Collections.synchronizedList(new ArrayList<>());
-        volatile Instant finishedAt;
-
-        Job(String upstream, List<String> images) {
-            this.upstream = upstream;
-            this.images = images;
-        }
-
-        Progress progress() {
-            String state = finishedAt == null ? "running" : errors.isEmpty() ? "done" : "failed";
-            return new Progress(id, upstream, state, images.size(), imagesDone.get(), manifests.get(), blobs.get(),
-                    bytes.get(), List.copyOf(errors), startedAt, finishedAt);
+        static Progress of(PrefetchJobStore.Job job) {
+            List<ImageProgress> images = job.images();
+            return new Progress(job.id().toString(), job.upstream(), job.state(), images.size(),
+                    (int) images.stream().filter(image -> image.state().equals("done") || image.state().equals("failed"))
+                            .count(),
+                    images.stream().mapToInt(ImageProgress::manifests).sum(),
+                    images.stream().mapToInt(ImageProgress::blobs).sum(),
+                    images.stream().mapToLong(ImageProgress::bytes).sum(),
+                    images.stream().filter(image -> image.error() != null).map(image -> image.image() + ": " + image.error())
+                            .toList(),
+                    job.startedAt().toInstant(), job.finishedAt() == null ? null : job.finishedAt().toInstant(),
+                    job.replica(), images);
         }
     }
 
@@ -79,7 +72,16 @@ public class Prefetch {
     @Inject
     BlobLinkStore links;
 
-    private final Cache<String, Job> jobs = Caffeine.newBuilder().maximumSize(1000).expireAfterWrite(Duration.ofDays(1)).build();
+    @Inject
+    PrefetchJobStore jobs;
+
+    @Inject
+    FetchClaims claims;
+
+    @Inject
+    ProxyConfig config;
+
+    private final AtomicInteger running = new AtomicInteger();
 
     /** Starts a job; the image names are checked first (400 for a bad one, nothing started). */
     public Progress start(String upstreamName, List<String> images) {
@@ -89,41 +91,66 @@ public class Prefetch {
                     + " image names of the upstream, e.g. library/nginx:1.27");
         }
         images.forEach(image -> parse(upstream, image));
-        Job job = new Job(upstreamName, List.copyOf(images));
-        jobs.put(job.id, job);
-        Thread.ofVirtual().name("prefetch-" + job.id).start(() -> run(upstream, job));
-        return job.progress();
+        UUID id = UUID.randomUUID();
+        List<String> list = List.copyOf(images);
+        jobs.create(id, upstreamName, claims.replica(), list);
+        running.incrementAndGet();
+        Thread.ofVirtual().name("prefetch-" + id).start(() -> run(upstream, id, list));
+        return progress(upstreamName, id.toString()).orElseThrow();
     }
 
+    /** The job's progress, on any replica. */
     public Optional<Progress> progress(String upstream, String id) {
-        return Optional.ofNullable(jobs.getIfPresent(id)).filter(job -> job.upstream.equals(upstream)).map(Job::progress);
+        UUID job;
+        try {
+            job = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return jobs.find(upstream, job, config.claimExpiry()).map(Progress::of);
     }
 
-    private void run(Upstream upstream, Job job) {
-        for (String image : job.images) {
-            try {
-                ImageName name = parse(upstream, image);
-                ManifestRecord root = pull.manifest(name.repository(), name.reference(), true, false).manifest();
-                fetchContent(job, name.repository(), root);
-                pull.storePending(name.repository());
-            } catch (RuntimeException e) {
-                String why = e instanceof RegistryException registry ? registry.getMessage() : e.toString();
-                job.errors.add(image + ": " + why);
-                LOG.warnf("pre-fetch %s of %s: %s", job.id, image, why);
-            }
-            job.imagesDone.incrementAndGet();
+    @Scheduled(every = "${cais.proxy.claim-heartbeat}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void heartbeat() {
+        if (running.get() > 0) {
+            jobs.refresh(claims.replica());
         }
-        job.finishedAt = Instant.now();
-        LOG.infof("pre-fetch %s finished: %s", job.id, job.progress());
+    }
+
+    private void run(Upstream upstream, UUID id, List<String> images) {
+        try {
+            for (int position = 0; position < images.size(); position++) {
+                String image = images.get(position);
+                String error = null;
+                try {
+                    jobs.startImage(id, position);
+                    ImageName name = parse(upstream, image);
+                    ManifestRecord root = pull.manifest(name.repository(), name.reference(), true, false).manifest();
+                    fetchContent(id, position, name.repository(), root);
+                    pull.storePending(name.repository());
+                } catch (RuntimeException e) {
+                    error = e instanceof RegistryException registry ? registry.getMessage() : e.toString();
+                    LOG.warnf("pre-fetch %s of %s: %s", id, image, error);
+                }
+                jobs.finishImage(id, position, error);
+            }
+            jobs.finish(id);
+            LOG.infof("pre-fetch %s finished", id);
+        } catch (RuntimeException e) {
+            // PostgreSQL is gone: the job's heartbeat stops with this thread, and it reads as abandoned.
+            LOG.errorf(e, "pre-fetch %s stopped", id);
+        } finally {
+            running.decrementAndGet();
+        }
     }
 
     /** Every child of an index, every blob of an image manifest. */
-    private void fetchContent(Job job, String repository, ManifestRecord manifest) {
-        job.manifests.incrementAndGet();
+    private void fetchContent(UUID id, int position, String repository, ManifestRecord manifest) {
+        jobs.addProgress(id, position, 1, 0, 0);
         ParsedManifest parsed = ManifestParser.parse(manifest.payload(), manifest.mediaType());
         for (Descriptor child : parsed.children()) {
-            fetchContent(job, repository, pull.manifest(repository, new Reference.ByDigest(child.digest()), true, false)
-                    .manifest());
+            fetchContent(id, position, repository, pull.manifest(repository, new Reference.ByDigest(child.digest()), true,
+                    false).manifest());
         }
         for (Descriptor blob : parsed.blobs()) {
             if (links.linkedSize(repository, blob.digest()).isEmpty()
@@ -134,8 +161,7 @@ public class Prefetch {
                     throw new UncheckedIOException(e);
                 }
             }
-            job.blobs.incrementAndGet();
-            job.bytes.addAndGet(blob.size());
+            jobs.addProgress(id, position, 0, 1, blob.size());
         }
     }
 

@@ -41,4 +41,18 @@ public interface ProxyConfig {
      * passwords are stored as given (never returned by the API either way).
      */
     Optional<String> credentialsKey();
+
+    /**
+     * How often a replica refreshes the heartbeat of its fetch claims (a manifest or blob it fetches from the upstream
+     * while other replicas wait for it) and of its running pre-fetch jobs.
+     */
+    @WithDefault("PT5S")
+    Duration claimHeartbeat();
+
+    /**
+     * A fetch claim or pre-fetch job whose heartbeat is older than this is given up: another replica fetches the
+     * content itself; the job reads as {@code abandoned}. Longer than {@code claim-heartbeat}.
+     */
+    @WithDefault("PT30S")
+    Duration claimExpiry();
 }

@@ -15,6 +15,8 @@ import io.cais.manifest.ManifestLookup;
 import io.cais.manifest.Manifests;
 import io.cais.metadata.BlobLinkStore;
 import io.cais.metadata.ManifestRecord;
+import io.cais.metadata.PendingManifestStore;
+import io.cais.metadata.PendingManifestStore.PendingManifest;
 import io.cais.upload.UploadStatus;
 import io.cais.upload.Uploads;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,20 +46,24 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>One fetch for many: on this replica, concurrent cold requests for the same manifest or blob share one upstream
  * request (an in-flight map): the first request's client is sent the blob while it is stored, the others wait and
- * then read it from the store.
+ * then read it from the store. Across replicas, that first request claims the fetch in PostgreSQL
+ * ({@link FetchClaims}); the first request of another replica waits for the content instead of fetching it again.
  *
  * <p>An image manifest references blobs that must be stored before it ({@code manifest_blob} rows refer to blob
  * rows), and a client fetches the manifest first: a fetched image manifest whose blobs are not all cached yet is
- * served from memory ("pending") and stored as soon as its last blob is. An index is stored at once, without its
- * children (only the platforms that are pulled are ever fetched).
+ * kept "pending" in PostgreSQL ({@link PendingManifestStore}), served by every replica, and stored by whichever
+ * replica stores its last blob. An index is stored at once, without its children (only the platforms that are
+ * pulled are ever fetched).
  */
 @ApplicationScoped
 public class PullThrough {
 
     private static final Logger LOG = Logger.getLogger(PullThrough.class);
-    /** How long a follower waits for the request that fetches a blob it wants, before it tries itself. */
+    /**
+     * How long a follower waits for the request that fetches what it wants — on this replica, or, through its claim,
+     * on another — before it tries itself (here) or gives up with 503 (across replicas, while the claim stays live).
+     */
     private static final Duration FOLLOWER_WAIT = Duration.ofMinutes(30);
-    private static final Duration PENDING_LIFETIME = Duration.ofMinutes(30);
 
     /** A manifest as served, with a {@code Warning} to send when it is a cached copy the upstream could not confirm. */
     public record Served(ManifestRecord manifest, String warning) {
@@ -72,8 +78,8 @@ public class PullThrough {
         }
     }
 
-    private record Pending(String repository, Reference reference, String contentType, byte[] body, ParsedManifest parsed,
-                           ManifestRecord record) {
+    /** A fetched manifest, as the push that stores it needs it. */
+    private record Fetched(String repository, Reference reference, String contentType, byte[] body, ParsedManifest parsed) {
     }
 
     @Inject
@@ -100,10 +106,14 @@ public class PullThrough {
     @Inject
     ProxyConfig config;
 
+    @Inject
+    PendingManifestStore pending;
+
+    @Inject
+    FetchClaims claims;
+
     private final Map<String, CompletableFuture<ManifestRecord>> manifestsInFlight = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> blobsInFlight = new ConcurrentHashMap<>();
-    private final Cache<String, Pending> pending = Caffeine.newBuilder().maximumSize(10_000)
-            .expireAfterWrite(PENDING_LIFETIME).build();
     private Cache<String, Boolean> revalidated;
 
     @jakarta.annotation.PostConstruct
@@ -123,10 +133,6 @@ public class PullThrough {
     public Served manifest(String repository, Reference reference, boolean withBody, boolean fresh) {
         Upstream upstream = upstreams.forRepository(repository).orElseThrow();
         String key = key(repository, reference);
-        Pending waiting = pending.getIfPresent(key);
-        if (waiting != null) {
-            return new Served(waiting.record(), null);
-        }
         Optional<ManifestRecord> stored = lookup.find(repository, reference, withBody, fresh);
         if (stored.isPresent()) {
             if (reference instanceof Reference.ByDigest || revalidated.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
@@ -134,7 +140,14 @@ public class PullThrough {
             }
             return revalidate(upstream, repository, (Reference.Tag) reference, stored.get(), withBody);
         }
-        return new Served(fetchShared(upstream, repository, reference, true), null);
+        // Asked after the stored one, so the hot path of a stored tag costs no query more. A tag that moved upstream
+        // while its new manifest is pending is served as stored until this replica revalidates it and finds that one.
+        Optional<ManifestRecord> waiting = pendingRecord(repository, reference);
+        return new Served(waiting.orElseGet(() -> fetchShared(upstream, repository, reference, null)), null);
+    }
+
+    private Optional<ManifestRecord> pendingRecord(String repository, Reference reference) {
+        return pending.find(repository, reference.toString()).map(PendingManifest::record);
     }
 
     /**
@@ -172,7 +185,7 @@ public class PullThrough {
             return new Served(stored, null);
         }
         try {
-            ManifestRecord moved = fetchShared(upstream, repository, tag, false);
+            ManifestRecord moved = fetchShared(upstream, repository, tag, stored.digest());
             LOG.infof("tag %s:%s moved upstream from %s to %s", repository, tag.name(), stored.digest(), moved.digest());
             return new Served(moved, null);
         } catch (RegistryException e) {
@@ -194,8 +207,12 @@ public class PullThrough {
         return "110 cais \"" + text.replace('"', '\'') + " (upstream " + upstream.name() + ")\"";
     }
 
-    /** The manifest fetched by exactly one request on this replica; the others wait for its answer. */
-    private ManifestRecord fetchShared(Upstream upstream, String repository, Reference reference, boolean recheck) {
+    /**
+     * The manifest fetched by exactly one request on this replica; the others wait for its answer. That request
+     * fetches it only when no other replica does: else it waits for what that one stores. {@code replacing}: the
+     * stored digest a moved tag replaces (null for a cold fetch).
+     */
+    private ManifestRecord fetchShared(Upstream upstream, String repository, Reference reference, String replacing) {
         String key = key(repository, reference);
         CompletableFuture<ManifestRecord> mine = new CompletableFuture<>();
         CompletableFuture<ManifestRecord> running = manifestsInFlight.putIfAbsent(key, mine);
@@ -204,10 +221,17 @@ public class PullThrough {
         }
         try {
             // Another request may have stored it between our miss and our claim: then it is not fetched again.
-            Optional<ManifestRecord> now = recheck ? lookup.find(repository, reference, true, true) : Optional.empty();
-            Pending waiting = pending.getIfPresent(key);
-            ManifestRecord record = now.orElseGet(() -> waiting != null ? waiting.record()
-                    : fetch(upstream, repository, reference));
+            FetchClaims.Turn<ManifestRecord> turn = claims.awaitOrClaim(repository, "manifests/" + reference,
+                    () -> pendingRecord(repository, reference).or(() -> lookup.find(repository, reference, true, true)
+                            .filter(stored -> !stored.digest().equals(replacing))), FOLLOWER_WAIT);
+            ManifestRecord record;
+            if (turn.found() != null) {
+                record = turn.found();
+            } else {
+                try (FetchClaims.Claim claim = turn.claim()) {
+                    record = fetch(upstream, repository, reference);
+                }
+            }
             mine.complete(record);
             return record;
         } catch (RuntimeException e) {
@@ -252,14 +276,14 @@ public class PullThrough {
         }
         ParsedManifest parsed = ManifestParser.parse(body, contentType);
         ManifestRecord record = new ManifestRecord(0, digest.toString(), parsed.mediaType(), body.length, body);
-        Pending fetched = new Pending(repository, reference, contentType, body, parsed, record);
-        if (!store(fetched)) {
-            pending.put(key(repository, reference), fetched);
+        if (!store(new Fetched(repository, reference, contentType, body, parsed))) {
+            pending.put(repository, reference.toString(), record.digest(), record.mediaType(), contentType, body);
             if (reference instanceof Reference.Tag) {
                 // Clients resolve a tag, then ask for the manifest by its digest: that is served from here too.
-                Reference byDigest = new Reference.ByDigest(digest);
-                pending.put(key(repository, byDigest), new Pending(repository, byDigest, contentType, body, parsed, record));
+                pending.put(repository, digest.toString(), record.digest(), record.mediaType(), contentType, body);
             }
+            // A replica that stored the last blob before the rows above were written did not see them.
+            storePending(repository);
         }
         if (reference instanceof Reference.Tag) {
             revalidated.put(key(repository, reference), Boolean.TRUE);
@@ -268,7 +292,7 @@ public class PullThrough {
     }
 
     /** Stores the manifest when every blob it references is cached in the repository; false when not yet. */
-    private boolean store(Pending fetched) {
+    private boolean store(Fetched fetched) {
         for (Descriptor blob : fetched.parsed().blobs()) {
             if (links.linkedSize(fetched.repository(), blob.digest()).isEmpty()) {
                 return false;
@@ -285,20 +309,19 @@ public class PullThrough {
         }
     }
 
-    /** Stores the repository's pending manifests whose blobs are all cached now. */
+    /** Stores the repository's pending manifests whose blobs are all cached now, whichever replica fetched them. */
     void storePending(String repository) {
-        String prefix = repository + " ";
-        pending.asMap().forEach((key, waiting) -> {
-            if (key.startsWith(prefix)) {
-                try {
-                    if (store(waiting)) {
-                        pending.asMap().remove(key, waiting);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warnf(e, "could not store the cached manifest %s", key);
+        for (PendingManifest waiting : pending.list(repository)) {
+            try {
+                Fetched fetched = new Fetched(repository, Reference.parse(waiting.reference()), waiting.contentType(),
+                        waiting.payload(), ManifestParser.parse(waiting.payload(), waiting.contentType()));
+                if (store(fetched)) {
+                    pending.delete(repository, waiting.reference(), waiting.digest());
                 }
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "could not store the cached manifest %s %s", repository, waiting.reference());
             }
-        });
+        }
     }
 
     /** The size the upstream reports for a blob (a HEAD of a cold blob stores nothing). */
@@ -321,8 +344,8 @@ public class PullThrough {
     }
 
     /**
-     * A blob the repository does not link: streamed from the upstream while it is stored, by exactly one request on
-     * this replica; the others wait for it and then read the store.
+     * A blob the repository does not link: streamed from the upstream while it is stored, by exactly one request of
+     * all replicas; the others wait for it and then read the store.
      */
     public BlobFetch blob(String repository, Digest digest) {
         Upstream upstream = upstreams.forRepository(repository).orElseThrow();
@@ -338,13 +361,22 @@ public class PullThrough {
             }
             boolean handedOver = false;
             try {
-                if (links.linkedSize(repository, digest).isPresent()) {
+                FetchClaims.Turn<Long> turn = claims.awaitOrClaim(repository, "blobs/" + digest,
+                        () -> links.linkedSize(repository, digest).stream().boxed().findFirst(), FOLLOWER_WAIT);
+                if (turn.found() != null) {
                     return new BlobFetch.Stored();
                 }
-                HttpResponse<InputStream> response = open(upstream, repository, digest);
+                FetchClaims.Claim claim = turn.claim();
+                HttpResponse<InputStream> response;
+                try {
+                    response = open(upstream, repository, digest);
+                } catch (RuntimeException e) {
+                    claim.close();
+                    throw e;
+                }
                 long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
                 StreamingOutput body = out -> {
-                    try {
+                    try (claim) {
                         store(repository, digest, response.body(), out);
                         mine.complete(null);
                     } catch (IOException | RuntimeException e) {

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,6 +59,9 @@ class LockingRulesTest {
 
     @Inject
     UpstreamStore upstreams;
+
+    @Inject
+    FetchClaimStore claims;
 
     @Test
     void aManifestPushRacingAnUnlinkOfItsLayerNeverLeavesTheManifestWithAnUnlinkedLayer() throws Exception {
@@ -251,6 +256,50 @@ class LockingRulesTest {
      * Starts pushers, and after {@code deleterDelayMillis} the deleters; every answer must be one the rule allows —
      * never a 500.
      */
+    @Test
+    void replicasClaimingTheSameFetchAtOnceLeaveExactlyOneHolderAndOnlyAStaleClaimIsTakenOver() throws Exception {
+        Duration expiry = Duration.ofSeconds(30);
+        List<String> replicas = List.of("r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8");
+        for (int round = 0; round < ROUNDS; round++) {
+            String resource = "blobs/sha256:" + UUID.randomUUID();
+            AtomicInteger holders = new AtomicInteger();
+            CountDownLatch go = new CountDownLatch(1);
+            try (ExecutorService racers = Executors.newFixedThreadPool(replicas.size())) {
+                List<Future<?>> claiming = new ArrayList<>();
+                for (String replica : replicas) {
+                    claiming.add(racers.submit(() -> {
+                        go.await();
+                        if (claims.claim("claims/race", resource, replica, expiry)) {
+                            holders.incrementAndGet();
+                        }
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (Future<?> claim : claiming) {
+                    claim.get();
+                }
+            }
+            assertThat(holders.get()).as("replicas holding " + resource).isEqualTo(1);
+        }
+
+        String resource = "manifests/v1";
+        assertThat(claims.claim("claims/stale", resource, "old", expiry)).isTrue();
+        assertThat(claims.claim("claims/stale", resource, "new", expiry)).as("a live claim is not taken").isFalse();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement silence = connection.prepareStatement(
+                     "UPDATE proxy_fetch_claim SET heartbeat = now() - interval '1 minute' WHERE repository = 'claims/stale'")) {
+            silence.executeUpdate();
+        }
+        assertThat(claims.claim("claims/stale", resource, "new", expiry)).as("a stale claim is taken over").isTrue();
+        claims.release("claims/stale", resource, "old");
+        assertThat(claims.claim("claims/stale", resource, "third", expiry))
+                .as("the replica taken over does not release the new holder's claim").isFalse();
+        claims.release("claims/stale", resource, "new");
+        assertThat(claims.claim("claims/stale", resource, "third", expiry)).as("a released claim is free").isTrue();
+        claims.release("claims/stale", resource, "third");
+    }
+
     private static void race(Request pusher, Set<Integer> pushAnswers, Request deleter, Set<Integer> deleteAnswers,
                              long deleterDelayMillis) throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(PUSHERS + DELETERS);

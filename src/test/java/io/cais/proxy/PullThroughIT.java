@@ -203,8 +203,8 @@ class PullThroughIT {
         String layerDigest = writeRandom(layer, size);
         OciLayouts.Blob config = new OciLayouts.Blob(OciLayouts.OCI_CONFIG,
                 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}".getBytes(StandardCharsets.UTF_8));
-        uploadUpstream("team/big", config.digest(), HttpRequest.BodyPublishers.ofByteArray(config.bytes()));
-        uploadUpstream("team/big", layerDigest, HttpRequest.BodyPublishers.ofFile(layer));
+        upstream.upload("team/big", config.digest(), HttpRequest.BodyPublishers.ofByteArray(config.bytes()));
+        upstream.upload("team/big", layerDigest, HttpRequest.BodyPublishers.ofFile(layer));
         String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OciLayouts.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
                 + OciLayouts.OCI_CONFIG + "\",\"digest\":\"" + config.digest() + "\",\"size\":" + config.bytes().length
                 + "},\"layers\":[{\"mediaType\":\"" + OciLayouts.OCI_LAYER_GZIP + "\",\"digest\":\"" + layerDigest
@@ -226,9 +226,7 @@ class PullThroughIT {
     @Order(6)
     void aPrefetchStoresEveryPlatformOfAnIndexAndReportsItsProgress() throws Exception {
         OciLayouts.Index index = OciLayouts.index(OciLayouts.image("amd64", 2), OciLayouts.image("arm64", 1));
-        Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), "2.0", index);
-        skopeo.ok("copy", "--all", "--dest-tls-verify=false", "--dest-creds", upstream.credentials(), "oci:" + source + ":2.0",
-                "docker://" + upstream.host() + "/team/multi:2.0");
+        upstream.push(skopeo, work, "team/multi", "2.0", index);
 
         HttpResponse<byte[]> started = Http.send("POST", cais.url("/api/v1/upstreams/" + UPSTREAM + "/prefetch"),
                 "{\"images\":[\"team/multi:2.0\"]}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
@@ -348,11 +346,7 @@ class PullThroughIT {
     }
 
     private OciLayouts.Image pushUpstream(String repository, String tag, int layers) throws Exception {
-        OciLayouts.Image image = OciLayouts.image("amd64", layers);
-        Path source = OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), tag, image);
-        skopeo.ok("copy", "--dest-tls-verify=false", "--dest-creds", upstream.credentials(), "oci:" + source + ":" + tag,
-                "docker://" + upstream.host() + "/" + repository + ":" + tag);
-        return image;
+        return upstream.push(skopeo, work, repository, tag, layers);
     }
 
     private Path pull(String ref) throws Exception {
@@ -421,19 +415,6 @@ class PullThroughIT {
             in.transferTo(OutputStream.nullOutputStream());
         }
         return "sha256:" + HexFormat.of().formatHex(sha256.digest());
-    }
-
-    private void uploadUpstream(String repository, String digest, HttpRequest.BodyPublisher body) throws Exception {
-        HttpResponse<Void> started = HTTP.send(HttpRequest.newBuilder(URI.create(upstream.url() + "/v2/" + repository
-                        + "/blobs/uploads/")).header("Authorization", upstream.basic())
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
-        assertThat(started.statusCode()).isEqualTo(202);
-        URI location = URI.create(upstream.url()).resolve(started.headers().firstValue("Location").orElseThrow());
-        String separator = location.getQuery() == null ? "?" : "&";
-        HttpResponse<byte[]> done = HTTP.send(HttpRequest.newBuilder(URI.create(location + separator + "digest="
-                        + URLEncoder.encode(digest, StandardCharsets.UTF_8))).header("Authorization", upstream.basic())
-                .header("Content-Type", "application/octet-stream").PUT(body).build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(done.statusCode()).as(new String(done.body(), StandardCharsets.UTF_8)).isEqualTo(201);
     }
 
     /** Writes {@code size} pseudo-random bytes, returning their digest. */

@@ -2,6 +2,7 @@ package io.cais.testing;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -11,10 +12,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -169,6 +172,53 @@ public final class UpstreamRegistry implements AutoCloseable {
             }
         }
         return count;
+    }
+
+    /** The body of Cais's {@code POST /api/v1/upstreams} that makes this registry, with its credentials, an upstream. */
+    public byte[] asUpstream(String name, String namespace) {
+        return ("{\"name\":\"" + name + "\",\"url\":\"" + url() + "\",\"namespace\":\"" + namespace
+                + "\",\"username\":\"" + USER + "\",\"password\":\"" + PASSWORD + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A new linux/amd64 image of {@code layers} layers, copied by skopeo (as the upstream's user, from a layout written
+     * under {@code work}) to the upstream's {@code repository:tag}.
+     */
+    public OciLayouts.Image push(Skopeo skopeo, Path work, String repository, String tag, int layers) throws Exception {
+        OciLayouts.Image image = OciLayouts.image("amd64", layers);
+        copy(skopeo, OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), tag, image), repository, tag, false);
+        return image;
+    }
+
+    /** The index with every platform, copied by skopeo to the upstream's {@code repository:tag}. */
+    public void push(Skopeo skopeo, Path work, String repository, String tag, OciLayouts.Index index) throws Exception {
+        copy(skopeo, OciLayouts.write(work.resolve("src-" + UUID.randomUUID()), tag, index), repository, tag, true);
+    }
+
+    /** Uploads a blob to the upstream's repository (monolithic: {@code POST}, then {@code PUT ?digest=}), as its user. */
+    public void upload(String repository, String digest, HttpRequest.BodyPublisher body) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<Void> started = http.send(HttpRequest.newBuilder(URI.create(url() + "/v2/" + repository
+                        + "/blobs/uploads/")).header("Authorization", basic())
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals(202, started.statusCode(), "upload start");
+        URI location = URI.create(url()).resolve(started.headers().firstValue("Location").orElseThrow());
+        String separator = location.getQuery() == null ? "?" : "&";
+        HttpResponse<byte[]> done = http.send(HttpRequest.newBuilder(URI.create(location + separator + "digest="
+                        + URLEncoder.encode(digest, StandardCharsets.UTF_8))).header("Authorization", basic())
+                .header("Content-Type", "application/octet-stream").PUT(body).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(201, done.statusCode(), new String(done.body(), StandardCharsets.UTF_8));
+    }
+
+    private void copy(Skopeo skopeo, Path layout, String repository, String tag, boolean all) throws Exception {
+        String source = "oci:" + layout + ":" + tag;
+        String destination = "docker://" + host() + "/" + repository + ":" + tag;
+        String credentials = credentials();
+        if (all) {
+            skopeo.ok("copy", "--all", "--dest-tls-verify=false", "--dest-creds", credentials, source, destination);
+        } else {
+            skopeo.ok("copy", "--dest-tls-verify=false", "--dest-creds", credentials, source, destination);
+        }
     }
 
     @Override
