@@ -323,19 +323,44 @@ start_cais() {
     wait_ready "$BASE/v2/" -u "$ADMIN_USER:$ADMIN_PASSWORD"
 }
 
-# start_distribution DIR: CNCF Distribution (Debian's docker-registry) with the filesystem driver
-# under DIR, open (no auth), on loopback. Logging is cut to errors and the access log is off, its
-# fastest setting; Cais keeps its production default, a request log line per request.
-# AWS_CA_BUNDLE is unset for it because its AWS SDK panics on it (the S3 driver; harmless here,
-# but it keeps the configuration ready for an S3 variant).
+# start_distribution DIR [DRIVER]: CNCF Distribution (Debian's docker-registry) on loopback, open
+# (no auth), with DRIVER filesystem (the default: storage under DIR) or s3 (its s3-aws driver on
+# the S3Proxy started before, bucket `dist`, path-style, and `redirect: disable` so that blobs
+# stream through the registry as they do through Cais). Logging is cut to errors and the access
+# log is off, its fastest setting; Cais keeps its production default, a request log line per
+# request. AWS_CA_BUNDLE is unset for it because its AWS SDK panics on it.
+# DIST_ROOT is where its layout (docker/registry/v2/…) lies as files: with s3, S3Proxy's
+# filesystem provider keeps an object as a file under <basedir>/<bucket>/<key>, so the tag and
+# catalog set-up writes there in both cases.
 start_distribution() {
-    local dir=$1 http_port
+    local dir=$1 driver=${2:-filesystem} http_port storage
     http_port=$(free_port)
     mkdir -p "$dir/data"
     REGISTRY_KIND=distribution
     REGISTRY_LOG="$dir/registry.log"
     REGISTRY_PGDIR=""
-    DIST_ROOT="$dir/data"
+    case $driver in
+        filesystem)
+            DIST_ROOT="$dir/data"
+            storage="  filesystem:
+    rootdirectory: $DIST_ROOT" ;;
+        s3)
+            # A bucket of S3Proxy's filesystem provider is a directory under its basedir.
+            DIST_ROOT="$WORK/s3proxy/data/dist"
+            mkdir -p "$DIST_ROOT"
+            # regionendpoint makes Distribution 2.8 address the bucket path-style.
+            storage="  s3:
+    accesskey: $S3_ACCESS_KEY
+    secretkey: $S3_SECRET_KEY
+    region: us-east-1
+    regionendpoint: $S3_ENDPOINT
+    bucket: dist
+    secure: false
+    v4auth: true
+  redirect:
+    disable: true" ;;
+        *) die "unknown Distribution driver $driver" ;;
+    esac
     cat > "$dir/config.yml" <<EOF
 version: 0.1
 log:
@@ -345,14 +370,13 @@ log:
 storage:
   cache:
     blobdescriptor: inmemory
-  filesystem:
-    rootdirectory: $DIST_ROOT
+$storage
   delete:
     enabled: true
 http:
   addr: 127.0.0.1:$http_port
 EOF
-    log "starting Distribution ($(docker-registry --version | awk '{ print $NF }'), filesystem) on port $http_port"
+    log "starting Distribution ($(docker-registry --version | awk '{ print $NF }'), $driver) on port $http_port"
     (cd "$dir" && exec env -u AWS_CA_BUNDLE docker-registry serve "$dir/config.yml") > "$REGISTRY_LOG" 2>&1 &
     REGISTRY_PID=$!
     BASE="http://127.0.0.1:$http_port"

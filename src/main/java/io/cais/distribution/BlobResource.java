@@ -50,7 +50,8 @@ public class BlobResource {
 
     private static final String OCTET_STREAM = "application/octet-stream";
     private static final Logger LOG = Logger.getLogger(BlobResource.class);
-    private static final int RELAY_BUFFER = 64 * 1024;
+    /** As large as the response's output buffer (quarkus.rest.output-buffer-size): one hand-over per read. */
+    private static final int RELAY_BUFFER = 256 * 1024;
     /** How long a cut waits to see its connection closed: a loopback close takes microseconds. */
     private static final Duration CUT_WAIT = Duration.ofSeconds(2);
 
@@ -168,13 +169,15 @@ public class BlobResource {
             while (true) {
                 int n;
                 try {
-                    n = stored.read(buffer);
+                    // The S3 client's stream returns at most 8 KiB per read; fill the buffer instead, so each write
+                    // to the response is one large piece rather than many small ones.
+                    n = stored.readNBytes(buffer, 0, buffer.length);
                 } catch (IOException storeFailed) {
                     outages.failed(Dependency.BLOB_STORE, storeFailed);
                     cut(httpRequest);
                     throw new RegistryException(ErrorCode.UNAVAILABLE, "the blob store failed while the blob was sent");
                 }
-                if (n < 0) {
+                if (n == 0) {
                     return;
                 }
                 out.write(buffer, 0, n);

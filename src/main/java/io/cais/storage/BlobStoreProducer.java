@@ -5,11 +5,14 @@ import io.minio.MinioAsyncClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /** Builds the configured {@link BlobStore}. */
 @ApplicationScoped
@@ -30,8 +33,15 @@ public class BlobStoreProducer {
                 StorageConfig.S3 s3 = config.s3();
                 String endpoint = s3.endpoint().orElseThrow(() ->
                         new IllegalStateException("cais.storage.s3.endpoint is required with cais.storage.type=s3"));
-                // The SDK's default client waits up to 5 minutes on a silent endpoint; ours waits seconds.
+                // The SDK's default client waits up to 5 minutes on a silent endpoint; ours waits seconds. Its
+                // dispatcher runs 5 requests per host at once and its pool keeps 5 idle connections: far too few
+                // for parallel blob streams and a commit's concurrent part copies.
+                Dispatcher dispatcher = new Dispatcher();
+                dispatcher.setMaxRequests(s3.maxConnections());
+                dispatcher.setMaxRequestsPerHost(s3.maxConnections());
                 OkHttpClient http = Http.newDefaultClient().newBuilder()
+                        .dispatcher(dispatcher)
+                        .connectionPool(new ConnectionPool(s3.maxConnections(), 5, TimeUnit.MINUTES))
                         .connectTimeout(s3.connectTimeout())
                         .readTimeout(s3.readTimeout())
                         .writeTimeout(s3.writeTimeout())

@@ -5,6 +5,7 @@ import io.minio.AbortMultipartUploadArgs;
 import io.minio.BucketExistsArgs;
 import io.minio.CompleteMultipartUploadArgs;
 import io.minio.ComposeObjectArgs;
+import io.minio.CopyObjectArgs;
 import io.minio.CreateMultipartUploadArgs;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
@@ -13,6 +14,7 @@ import io.minio.ListMultipartUploadsArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
+import io.minio.PutObjectAPIArgs;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.RemoveObjectsArgs;
@@ -132,14 +134,48 @@ public final class S3BlobStore implements BlobStore {
         if (!partBuffers.tryAcquire()) {
             throw new StoreBusyException("too many uploads are streaming into this replica; retry shortly", busyRetryAfter);
         }
+        PartBuffers buffers = new PartBuffers();
         try {
-            return appendBuffered(uploadId, layout, data);
+            return appendBuffered(uploadId, layout, data, buffers);
         } finally {
-            partBuffers.release();
+            partBuffers.release(buffers.permits());
         }
     }
 
-    private Appended appendBuffered(String uploadId, UploadLayout layout, InputStream data) throws IOException {
+    /**
+     * The part buffers of one append: the first, and a second one taken only when a permit is free, so that the
+     * next part arrives from the client while the previous one is being stored (both are otherwise idle half of
+     * the time). A busy replica goes on with one buffer, one part after the other: the bound on memory holds.
+     */
+    private final class PartBuffers {
+        private final byte[] first = new byte[partSize];
+        private byte[] second;
+        private boolean useSecond;
+
+        /** The buffer to read the next part into: not the one whose part may still be being stored. */
+        byte[] next() {
+            if (second == null) {
+                return first;
+            }
+            useSecond = !useSecond;
+            return useSecond ? second : first;
+        }
+
+        /** Whether the next part can be read while the last one is stored: a second buffer, taken now if free. */
+        boolean overlap() {
+            if (second == null && partBuffers.tryAcquire()) {
+                second = new byte[partSize];
+            }
+            return second != null;
+        }
+
+        int permits() {
+            return second == null ? 1 : 2;
+        }
+    }
+
+    private Appended appendBuffered(String uploadId, UploadLayout layout, InputStream data, PartBuffers buffers)
+            throws IOException {
         List<UploadLayout.Segment> kept = new ArrayList<>(layout.segments());
         List<UploadLayout.Segment> replaced = new ArrayList<>();
         InputStream source = data;
@@ -151,11 +187,16 @@ public final class S3BlobStore implements BlobStore {
             source = new SequenceInputStream(openSegment(uploadId, tail), data);
         }
         List<UploadLayout.Segment> written = new ArrayList<>();
-        byte[] part = new byte[partSize];
+        CompletableFuture<?> storing = null; // the previous part, still on its way when a second buffer overlaps
         long total = 0;
         try {
             while (true) {
+                byte[] part = buffers.next();
                 int n = source.readNBytes(part, 0, partSize);
+                if (storing != null) {
+                    await(storing);
+                    storing = null;
+                }
                 if (n == 0) {
                     break;
                 }
@@ -168,19 +209,49 @@ public final class S3BlobStore implements BlobStore {
                     throw new UploadTooLargeException(maxParts, (long) maxParts * partSize);
                 }
                 String name = BlobKeys.newSegmentName(kept.size() + written.size());
-                await(client.putObject(PutObjectArgs.builder().bucket(bucket).object(segmentKey(uploadId, name))
-                        .data(part, n).build()));
                 written.add(new UploadLayout.Segment(name, n));
+                storing = putSegment(segmentKey(uploadId, name), part, n);
+                if (n < partSize || !buffers.overlap()) {
+                    await(storing);
+                    storing = null;
+                }
                 if (n < partSize) {
                     break;
                 }
             }
         } catch (IOException | RuntimeException e) {
+            settleQuietly(storing);
             discard(uploadId, written);
             throw e;
         }
         kept.addAll(written);
         return new Appended(new UploadLayout(List.copyOf(kept)), List.copyOf(replaced), total - carried);
+    }
+
+    /**
+     * Stores one segment. Its payload goes unsigned ({@code UNSIGNED-PAYLOAD}): Cais hashes every byte of an upload
+     * itself and checks the digest before the blob exists, so the SHA-256 the SDK would otherwise compute of each
+     * part to sign it (over plain http) would hash the same bytes a second time, on the request's thread. The SDK
+     * still sends a CRC32C of the part (hardware-computed) that the store checks, so a part damaged on its way is
+     * refused, not stored. The SDK's own {@code putObject(PutObjectArgs)} would also copy the part into a buffer
+     * of its own first.
+     */
+    private CompletableFuture<?> putSegment(String key, byte[] data, int length) {
+        Http.Headers headers = new Http.Headers();
+        headers.put("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD");
+        return client.putObject(PutObjectAPIArgs.builder().bucket(bucket).object(key).data(data, length)
+                .headers(headers).build());
+    }
+
+    /** Waits for a segment upload that failed or is abandoned, so its buffer is free and its object is settled. */
+    private static void settleQuietly(CompletableFuture<?> storing) {
+        if (storing != null) {
+            try {
+                storing.join();
+            } catch (RuntimeException ignored) {
+                // the failure that matters is already being thrown
+            }
+        }
     }
 
     private InputStream openSegment(String uploadId, UploadLayout.Segment segment) throws IOException {
@@ -217,6 +288,16 @@ public final class S3BlobStore implements BlobStore {
         }
         if (layout.segments().isEmpty()) {
             await(client.putObject(PutObjectArgs.builder().bucket(bucket).object(key).data(new byte[0], 0).build()));
+            return;
+        }
+        if (layout.segments().size() == 1) {
+            // One segment (most layers): one server-side copy (after the SDK's HEAD of the source), which makes the
+            // blob appear whole as completing a multipart upload does. A multipart upload of one copy-part takes
+            // three requests, and a store such as S3Proxy writes the bytes twice (the part, then the joined object).
+            await(client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(key)
+                    .source(SourceObject.builder().bucket(bucket)
+                            .object(segmentKey(uploadId, layout.segments().getFirst().name())).build())
+                    .build()));
             return;
         }
         String multipartId = await(client.createMultipartUpload(

@@ -87,6 +87,14 @@ public interface StorageConfig {
         int commitCopyConcurrency();
 
         /**
+         * Most requests this replica has in flight to the endpoint at once, and most idle connections it keeps
+         * open for them. The HTTP client's own default is 5 per host: parallel pulls, pushes and a commit's part
+         * copies then queue behind one another.
+         */
+        @WithDefault("64")
+        int maxConnections();
+
+        /**
          * Longest time to open a connection to the endpoint. This and the two timeouts below bound every S3 call,
          * blob streams included, so that a store that is down or frozen fails the request (503) within seconds.
          */

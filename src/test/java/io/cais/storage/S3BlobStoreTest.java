@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,26 +91,10 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     @Test
     void anAppendBeyondTheBufferedPartsLimitIsRefusedWhileAnotherStreams() throws Exception {
-        S3BlobStore onePart = new S3BlobStore(client(), new Settings(bucket) {
-            @Override
-            public int maxBufferedParts() {
-                return 1;
-            }
-        });
+        S3BlobStore onePart = withBufferedParts(1);
         CountDownLatch streaming = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        InputStream slow = new InputStream() {
-            @Override
-            public int read() throws IOException {
-                streaming.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    throw new IOException(e);
-                }
-                return -1;
-            }
-        };
+        InputStream slow = held(streaming, release);
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<BlobStore.Appended> first = executor.submit(() -> onePart.append(UUID.randomUUID().toString(), UploadLayout.empty(), slow));
             assertThat(streaming.await(10, TimeUnit.SECONDS)).isTrue();
@@ -123,6 +108,102 @@ class S3BlobStoreTest extends BlobStoreContract {
         }
         assertThat(onePart.append(UUID.randomUUID().toString(), UploadLayout.empty(),
                 new ByteArrayInputStream(Blobs.random(10))).bytes()).isEqualTo(10);
+    }
+
+    @Test
+    void aLongAppendStoresEveryPartInOrderAndFreesBothOfItsBuffers() throws Exception {
+        S3BlobStore twoBuffers = withBufferedParts(2);
+        byte[] content = Blobs.random(4 * PART_SIZE + MIB);
+        String upload = UUID.randomUUID().toString();
+
+        UploadLayout layout = twoBuffers.append(upload, UploadLayout.empty(), new ByteArrayInputStream(content)).layout();
+
+        assertThat(layout.segments()).extracting(UploadLayout.Segment::size)
+                .containsExactly((long) PART_SIZE, (long) PART_SIZE, (long) PART_SIZE, (long) PART_SIZE, (long) MIB);
+        try (InputStream in = twoBuffers.openUpload(upload, layout)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+        assertBothBuffersFree(twoBuffers);
+    }
+
+    @Test
+    void aLongAppendWithOnlyOneBufferFreeStoresItsPartsOneAfterTheOther() throws IOException {
+        S3BlobStore onePart = withBufferedParts(1);
+        byte[] content = Blobs.random(3 * PART_SIZE + 11);
+        String upload = UUID.randomUUID().toString();
+
+        UploadLayout layout = onePart.append(upload, UploadLayout.empty(), new ByteArrayInputStream(content)).layout();
+
+        assertThat(layout.segments()).hasSize(4);
+        try (InputStream in = onePart.openUpload(upload, layout)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+        assertThat(onePart.append(UUID.randomUUID().toString(), UploadLayout.empty(),
+                new ByteArrayInputStream(Blobs.random(10))).bytes()).isEqualTo(10);
+    }
+
+    @Test
+    void aClientThatFailsWhileAPartIsBeingStoredLeavesNoSegmentBehind() throws Exception {
+        S3BlobStore twoBuffers = withBufferedParts(2);
+        String upload = UUID.randomUUID().toString();
+        InputStream broken = new SequenceInputStream(new ByteArrayInputStream(Blobs.random(2 * PART_SIZE + MIB)),
+                new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("client went away");
+                    }
+                });
+
+        assertThatThrownBy(() -> twoBuffers.append(upload, UploadLayout.empty(), broken))
+                .isInstanceOf(IOException.class).hasMessageContaining("client went away");
+
+        List<BlobStore.StoredUpload> uploads = new ArrayList<>();
+        twoBuffers.listUploads(uploads::add);
+        assertThat(uploads).noneMatch(stored -> stored.uploadId().equals(upload));
+        assertBothBuffersFree(twoBuffers);
+    }
+
+    private S3BlobStore withBufferedParts(int parts) throws IOException {
+        return new S3BlobStore(client(), new Settings(bucket) {
+            @Override
+            public int maxBufferedParts() {
+                return parts;
+            }
+        });
+    }
+
+    /** An empty body that holds its append (and its part buffer) until released: it signals when it is being read. */
+    private static InputStream held(CountDownLatch streaming, CountDownLatch release) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                streaming.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                return -1;
+            }
+        };
+    }
+
+    /** Both of a two-buffer store's permits are free: two appends hold one each at once, and neither is refused. */
+    private static void assertBothBuffersFree(S3BlobStore twoBuffers) throws Exception {
+        CountDownLatch streaming = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<BlobStore.Appended>> appends = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                InputStream held = held(streaming, release);
+                appends.add(executor.submit(() -> twoBuffers.append(UUID.randomUUID().toString(), UploadLayout.empty(), held)));
+            }
+            assertThat(streaming.await(10, TimeUnit.SECONDS)).isTrue();
+            release.countDown();
+            for (Future<BlobStore.Appended> append : appends) {
+                assertThat(append.get(10, TimeUnit.SECONDS).bytes()).isZero();
+            }
+        }
     }
 
     @Test
@@ -238,6 +319,10 @@ class S3BlobStoreTest extends BlobStoreContract {
 
         public int commitCopyConcurrency() {
             return 4;
+        }
+
+        public int maxConnections() {
+            return 16;
         }
 
         public Duration connectTimeout() {
