@@ -15,7 +15,7 @@ import java.util.UUID;
  * Pre-fetch jobs of the pull-through cache and their per-image progress ({@code prefetch_job},
  * {@code prefetch_image}), so that every replica answers a job's progress. The job runs on the replica that accepted
  * it, which is the only writer of its rows and refreshes its heartbeat; a running job whose heartbeat is older than
- * the claim expiry reads as {@code abandoned}, and {@code UploadJanitor} records it so.
+ * the claim expiry reads as {@code abandoned}, and {@code ProxyJanitor} records it so.
  *
  * <p>Locking: every write is one statement on one job's rows, by its one writer (or by the janitor, only once the
  * writer is silent, and only while the row still says {@code running}), so nothing waits but for a row's statement.

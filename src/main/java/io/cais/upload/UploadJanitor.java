@@ -1,10 +1,6 @@
 package io.cais.upload;
 
-import io.cais.metadata.FetchClaimStore;
-import io.cais.metadata.PendingManifestStore;
-import io.cais.metadata.PrefetchJobStore;
 import io.cais.metadata.UploadStore;
-import io.cais.proxy.ProxyConfig;
 import io.cais.storage.BlobStore;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,10 +22,6 @@ import java.util.UUID;
  * nothing; it takes its bytes back and answers 404 {@code BLOB_UPLOAD_UNKNOWN}, as does any request after the mark.
  * Bytes it wrote after the janitor listed the upload's segments stay behind once the row is gone; the store sweep
  * deletes them after its grace delay.
- *
- * <p>It also deletes what the pull-through cache leaves behind in PostgreSQL: pending manifests past their lifetime,
- * fetch claims of replicas that died, and pre-fetch jobs of such replicas (recorded as abandoned) or finished a day
- * ago — abandoned state of the same kind as abandoned uploads, so the same worker, not one more.
  */
 @ApplicationScoped
 public class UploadJanitor {
@@ -46,40 +38,12 @@ public class UploadJanitor {
     @Inject
     UploadConfig config;
 
-    @Inject
-    PendingManifestStore pendingManifests;
-
-    @Inject
-    FetchClaimStore fetchClaims;
-
-    @Inject
-    PrefetchJobStore prefetchJobs;
-
-    @Inject
-    ProxyConfig proxy;
-
     @Scheduled(every = "${cais.upload.cleanup-interval}", delayed = "1m",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         int purged = purgeExpired();
         if (purged > 0) {
             LOG.infof("deleted %d abandoned upload(s)", purged);
-        }
-        try {
-            purgeProxyLeftovers();
-        } catch (RuntimeException e) {
-            LOG.warnf(e, "could not delete the pull-through cache's expired rows; the next run tries again");
-        }
-    }
-
-    /** Deletes expired pending manifests and stale fetch claims, and ends pre-fetch jobs of replicas that died. */
-    public void purgeProxyLeftovers() {
-        int manifests = pendingManifests.deleteExpired();
-        int claims = fetchClaims.deleteStale(proxy.claimExpiry());
-        int jobs = prefetchJobs.expire(proxy.claimExpiry());
-        if (manifests + claims + jobs > 0) {
-            LOG.infof("deleted %d expired pending manifest(s) and %d stale fetch claim(s); %d pre-fetch job row(s) expired",
-                    manifests, claims, jobs);
         }
     }
 
