@@ -66,8 +66,8 @@ public class TokenResource {
     @GET
     @Authorize(Rule.ANYONE)
     public byte[] get(@HeaderParam("Authorization") String authorization,
-                                   @QueryParam("scope") List<String> scopes,
-                                   @QueryParam("offline_token") boolean offline) {
+                      @QueryParam("scope") List<String> scopes,
+                      @QueryParam("offline_token") boolean offline) {
         Caller caller = access.caller();
         if (caller instanceof Caller.Bearer) {
             throw new RegistryException(ErrorCode.UNAUTHORIZED, "use Basic credentials or none to obtain a token");
@@ -144,8 +144,8 @@ public class TokenResource {
 
     /**
      * The token response, serialized to bytes here: Quarkus REST then ends the response with them in one hand-over to
-     * the event loop, where Jackson streaming into the response from this virtual thread took several (16 % of
-     * a kubelet pull cycle's CPU).
+     * the event loop, where Jackson streaming into the response from this virtual thread took several (about a
+     * tenth of a kubelet pull cycle's CPU).
      */
     private byte[] answer(Caller caller, List<String> scopes, boolean withRefreshToken) {
         Account account = caller instanceof Caller.Member member ? member.account() : null;
