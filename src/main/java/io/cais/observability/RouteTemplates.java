@@ -1,5 +1,8 @@
 package io.cais.observability;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -12,6 +15,11 @@ import java.util.regex.Pattern;
 public final class RouteTemplates {
 
     private static final Pattern PARAMETER = Pattern.compile("\\{\\s*(\\w+)\\s*:\\s*([^}]*)}");
+    /**
+     * Normalized once per template: every request is logged and measured by its route, and the regular expression
+     * cost more than the rest of the request log line. The keys are the resource methods' declared paths, a few dozen.
+     */
+    private static final Cache<String, String> NORMALIZED = Caffeine.newBuilder().maximumSize(1_000).build();
 
     private RouteTemplates() {
     }
@@ -20,6 +28,10 @@ public final class RouteTemplates {
         if (template.indexOf(':') < 0) {
             return template;
         }
+        return NORMALIZED.get(template, RouteTemplates::withoutExpressions);
+    }
+
+    private static String withoutExpressions(String template) {
         Matcher parameter = PARAMETER.matcher(template);
         StringBuilder out = new StringBuilder();
         while (parameter.find()) {

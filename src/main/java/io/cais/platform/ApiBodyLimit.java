@@ -6,6 +6,9 @@ import io.cais.error.ErrorCode;
 import io.cais.error.FilterErrors;
 import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
 import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -27,6 +30,9 @@ public class ApiBodyLimit {
     /** Layout imports stream a tar of any size, blob by blob, as blob uploads do (admin.LayoutImportResource). */
     private static final String LAYOUT_IMPORTS = "/api/v1/imports/";
 
+    /** The OAuth2 form of every kubelet pull cycle (auth.TokenResource), read here whole: see {@link #readAhead}. */
+    private static final String TOKEN_FORM = "/auth/token";
+
     void register(@Observes Filters filters, LimitsConfig config, ObjectMapper json) {
         long max = config.maxApiBodySize();
         ErrorBody tooLarge = ErrorBody.of(ErrorCode.SIZE_INVALID, "request body is larger than the limit", Map.of("maxBytes", max));
@@ -45,7 +51,40 @@ public class ApiBodyLimit {
             return;
         }
         context.put(VertxHttpRecorder.MAX_REQUEST_SIZE_KEY, max);
+        if (context.request().method() == HttpMethod.POST && TOKEN_FORM.equals(path)) {
+            readAhead(context, max, json, tooLarge);
+            return;
+        }
         context.next();
+    }
+
+    /**
+     * Reads a small body on the event loop before the resource method runs. Quarkus REST then hands the method the
+     * bytes read here; otherwise its virtual thread reads the body itself, waiting on the event loop for every chunk
+     * and for the end: 11 % of the CPU of a kubelet pull cycle was that hand-over. Still capped at {@code max}.
+     */
+    private static void readAhead(RoutingContext context, long max, ObjectMapper json, ErrorBody tooLarge) {
+        HttpServerRequest request = context.request();
+        Buffer body = Buffer.buffer();
+        request.handler(chunk -> {
+            if (context.response().ended()) {
+                return;
+            }
+            if (body.length() + chunk.length() > max) {
+                FilterErrors.reject(context, json, 413, tooLarge, "Connection", "close");
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(context::fail);
+        request.endHandler(ended -> {
+            if (context.response().ended()) {
+                return;
+            }
+            context.setBody(body);
+            context.next();
+        });
+        request.resume();
     }
 
     private static long declared(String length) {
