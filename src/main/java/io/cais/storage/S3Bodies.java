@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
@@ -28,11 +29,11 @@ import java.util.concurrent.TimeoutException;
 final class S3Bodies {
 
     private final HttpClient http;
-    private final long readTimeoutMillis;
+    private final Duration readTimeout;
     private final long connectTimeoutMillis;
 
     S3Bodies(Vertx vertx, StorageConfig.S3 config) {
-        this.readTimeoutMillis = config.readTimeout().toMillis();
+        this.readTimeout = config.readTimeout();
         this.connectTimeoutMillis = config.connectTimeout().toMillis();
         this.http = vertx.createHttpClient(new HttpClientOptions()
                         .setConnectTimeout((int) connectTimeoutMillis)
@@ -48,8 +49,8 @@ final class S3Bodies {
     BlobBody open(URI url, long offset, long length) throws IOException {
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url.toString())
                 .setConnectTimeout(connectTimeoutMillis)
-                // Vert.x' idle timeout: the longest silence, before the status line and then between body buffers.
-                .setIdleTimeout(readTimeoutMillis)
+                // Vert.x' idle timeout: the longest wait for the status line (the body's silences: see WatchedBody).
+                .setIdleTimeout(readTimeout.toMillis())
                 .putHeader("Range", "bytes=" + offset + "-" + (offset + length - 1));
         Context[] context = new Context[1];
         Future<HttpClientResponse> sent = http.request(request).compose(r -> r.send().map(response -> {
@@ -66,7 +67,9 @@ final class S3Bodies {
             }
             throw new IOException(message);
         }
-        return new BlobBody(response, length, context[0], () -> response.request().reset());
+        // Vert.x' idle timeout ended with the status line: the body's silences are timed by the body itself.
+        WatchedBody body = new WatchedBody(response, context[0], readTimeout);
+        return new BlobBody(body, length, context[0], () -> context[0].runOnContext(abort -> body.abort()));
     }
 
     /** A 206, or a 200 of exactly the bytes asked for (a store may ignore a range that is the whole object). */
