@@ -10,12 +10,15 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.impl.ContextInternal;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
@@ -28,17 +31,39 @@ import java.util.concurrent.TimeoutException;
  */
 final class S3Bodies {
 
-    private final HttpClient http;
+    /**
+     * Largest buffer the body is handed over in. Vert.x' default, 8 KiB, splits each read from the socket into
+     * pieces, and each piece is a write to the client's connection, flushed (a system call) on its own.
+     */
+    private static final int MAX_CHUNK = 256 * 1024;
+
+    private final Vertx vertx;
+    private final StorageConfig.S3 config;
+    /**
+     * One client per event loop, used only from requests on that loop: its connections to S3 are then opened on
+     * the same loop as the client's connection, and every buffer is written to the response on the thread that read
+     * it. With one shared pool, a pooled connection of another loop hands each buffer over to the response's loop.
+     */
+    private final Map<Object, HttpClient> clients = new ConcurrentHashMap<>();
     private final Duration readTimeout;
     private final long connectTimeoutMillis;
 
     S3Bodies(Vertx vertx, StorageConfig.S3 config) {
+        this.vertx = vertx;
+        this.config = config;
         this.readTimeout = config.readTimeout();
         this.connectTimeoutMillis = config.connectTimeout().toMillis();
-        this.http = vertx.createHttpClient(new HttpClientOptions()
-                        .setConnectTimeout((int) connectTimeoutMillis)
-                        .setKeepAlive(true),
-                new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+    }
+
+    /** The client of the calling request's event loop (a Vert.x context is current on its virtual thread too). */
+    private HttpClient client() {
+        Context context = Vertx.currentContext();
+        // A thread without a context (none in a request) shares one more client.
+        Object loop = context instanceof ContextInternal internal ? internal.nettyEventLoop() : S3Bodies.class;
+        return clients.computeIfAbsent(loop, ignored -> vertx.createHttpClient(
+                new HttpClientOptions().setConnectTimeout((int) connectTimeoutMillis).setKeepAlive(true)
+                        .setMaxChunkSize(MAX_CHUNK),
+                new PoolOptions().setHttp1MaxSize(config.maxConnections())));
     }
 
     /**
@@ -53,7 +78,7 @@ final class S3Bodies {
                 .setIdleTimeout(readTimeout.toMillis())
                 .putHeader("Range", "bytes=" + offset + "-" + (offset + length - 1));
         Context[] context = new Context[1];
-        Future<HttpClientResponse> sent = http.request(request).compose(r -> r.send().map(response -> {
+        Future<HttpClientResponse> sent = client().request(request).compose(r -> r.send().map(response -> {
             response.pause(); // nothing flows until the response is ready to take it
             context[0] = Vertx.currentContext();
             return response;
@@ -96,7 +121,4 @@ final class S3Bodies {
         }
     }
 
-    void close() {
-        http.close();
-    }
 }

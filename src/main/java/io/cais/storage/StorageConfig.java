@@ -55,7 +55,8 @@ public interface StorageConfig {
         /**
          * Stream blob pulls from S3 with Vert.x' HTTP client (a presigned GET whose body goes to the client's
          * connection buffer by buffer, on the event loop) rather than through the SDK's blocking stream, which costs a
-         * copy and a thread hand-over per 256 KiB. {@code false} goes back to the SDK's stream.
+         * copy and a thread hand-over per 256 KiB. Its connections are pooled per event loop, at most
+         * {@code max-connections} each. {@code false} goes back to the SDK's stream.
          */
         @WithDefault("true")
         boolean directPulls();

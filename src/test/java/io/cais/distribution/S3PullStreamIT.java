@@ -34,38 +34,33 @@ class S3PullStreamIT {
      */
     @Test
     void storeFrozenInTheMiddleOfABodyCutsTheConnectionWithinTheReadTimeout() throws Exception {
-        Path work = Files.createTempDirectory("cais-s3-pull-freeze");
-        try (S3ProxyProcess s3 = S3ProxyProcess.start(work.resolve("s3"))) {
-            Map<String, String> config = s3.registryConfig("freeze");
-            config.put("cais.storage.s3.read-timeout", "PT3S");
-            byte[] blob = Blobs.random(48 * MIB);
-            try (RegistryProcess registry = RegistryProcess.startOnTestDatabase(work.resolve("cais"), config)) {
-                String path = push(registry, "freeze", blob);
-                long received;
-                long cutAfter;
-                try (Socket socket = get(registry, path, null)) {
-                    InputStream in = socket.getInputStream();
-                    byte[] buffer = new byte[64 * 1024];
-                    received = in.readNBytes(buffer, 0, buffer.length);
-                    assertThat(new String(buffer, 0, 12, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
-                    Signals.freeze(s3.pid());
-                    long start = System.nanoTime();
-                    try {
-                        received += drain(in, buffer);
-                        cutAfter = Duration.ofNanos(System.nanoTime() - start).toMillis();
-                    } finally {
-                        Signals.thaw(s3.pid());
-                    }
+        byte[] blob = Blobs.random(48 * MIB);
+        withRegistry("freeze", Map.of("cais.storage.s3.read-timeout", "PT3S"), (s3, registry) -> {
+            String path = push(registry, "freeze", blob);
+            long received;
+            long cutAfter;
+            try (Socket socket = get(registry, path, null)) {
+                InputStream in = socket.getInputStream();
+                byte[] buffer = new byte[64 * 1024];
+                received = in.readNBytes(buffer, 0, buffer.length);
+                assertThat(new String(buffer, 0, 12, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+                Signals.freeze(s3.pid());
+                long start = System.nanoTime();
+                try {
+                    received += drain(in, buffer);
+                    cutAfter = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                } finally {
+                    Signals.thaw(s3.pid());
                 }
-                assertThat(received).as("bytes received before the cut").isLessThan(blob.length);
-                assertThat(cutAfter).as("ms until the cut (read timeout 3 s)").isLessThan(10_000);
-                assertThat(registry.log()).contains("blob store unavailable").doesNotContain("failed unexpectedly");
-
-                HttpResponse<byte[]> again = Http.send("GET", registry.url(path), null);
-                assertThat(again.statusCode()).isEqualTo(200);
-                assertThat(again.body()).isEqualTo(blob);
             }
-        }
+            assertThat(received).as("bytes received before the cut").isLessThan(blob.length);
+            assertThat(cutAfter).as("ms until the cut (read timeout 3 s)").isLessThan(10_000);
+            assertThat(registry.log()).contains("blob store unavailable").doesNotContain("failed unexpectedly");
+
+            HttpResponse<byte[]> again = Http.send("GET", registry.url(path), null);
+            assertThat(again.statusCode()).isEqualTo(200);
+            assertThat(again.body()).isEqualTo(blob);
+        });
     }
 
     /**
@@ -74,30 +69,41 @@ class S3PullStreamIT {
      */
     @Test
     void abandonedPullsReleaseTheirS3Connections() throws Exception {
-        Path work = Files.createTempDirectory("cais-s3-pull-abandon");
-        try (S3ProxyProcess s3 = S3ProxyProcess.start(work.resolve("s3"))) {
-            Map<String, String> config = s3.registryConfig("abandon");
-            config.put("cais.storage.s3.max-connections", "2");
-            byte[] blob = Blobs.random(32 * MIB);
-            try (RegistryProcess registry = RegistryProcess.startOnTestDatabase(work.resolve("cais"), config)) {
-                String path = push(registry, "abandon", blob);
-                for (int i = 0; i < 12; i++) {
-                    try (Socket socket = get(registry, path, i % 2 == 0 ? null : "bytes=1000-" + (blob.length - 1))) {
-                        byte[] start = socket.getInputStream().readNBytes(64 * 1024);
-                        assertThat(new String(start, 0, 9, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 ");
-                    }
+        byte[] blob = Blobs.random(32 * MIB);
+        withRegistry("abandon", Map.of("cais.storage.s3.max-connections", "2"), (s3, registry) -> {
+            String path = push(registry, "abandon", blob);
+            for (int i = 0; i < 12; i++) {
+                try (Socket socket = get(registry, path, i % 2 == 0 ? null : "bytes=1000-" + (blob.length - 1))) {
+                    byte[] start = socket.getInputStream().readNBytes(64 * 1024);
+                    assertThat(new String(start, 0, 9, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 ");
                 }
+            }
 
-                HttpResponse<byte[]> whole = Http.send("GET", registry.url(path), null);
-                assertThat(whole.statusCode()).isEqualTo(200);
-                assertThat(whole.body()).isEqualTo(blob);
-                int from = 20 * MIB + 7;
-                HttpResponse<byte[]> range = Http.send("GET", registry.url(path), null, "Range",
-                        "bytes=" + from + "-" + (blob.length - 2));
-                assertThat(range.statusCode()).isEqualTo(206);
-                assertThat(range.headers().firstValue("Content-Length")).hasValue(String.valueOf(blob.length - 1 - from));
-                assertThat(range.body()).isEqualTo(Blobs.slice(blob, from, blob.length - 1));
-                assertThat(registry.log()).doesNotContain("failed unexpectedly").doesNotContain("blob store unavailable");
+            HttpResponse<byte[]> whole = Http.send("GET", registry.url(path), null);
+            assertThat(whole.statusCode()).isEqualTo(200);
+            assertThat(whole.body()).isEqualTo(blob);
+            int from = 20 * MIB + 7;
+            HttpResponse<byte[]> range = Http.send("GET", registry.url(path), null, "Range",
+                    "bytes=" + from + "-" + (blob.length - 2));
+            assertThat(range.statusCode()).isEqualTo(206);
+            assertThat(range.headers().firstValue("Content-Length")).hasValue(String.valueOf(blob.length - 1 - from));
+            assertThat(range.body()).isEqualTo(Blobs.slice(blob, from, blob.length - 1));
+            assertThat(registry.log()).doesNotContain("failed unexpectedly").doesNotContain("blob store unavailable");
+        });
+    }
+
+    private interface Scenario {
+        void run(S3ProxyProcess s3, RegistryProcess registry) throws Exception;
+    }
+
+    /** Runs {@code scenario} on a registry of its own on an S3Proxy of its own, with {@code settings} added. */
+    private static void withRegistry(String bucket, Map<String, String> settings, Scenario scenario) throws Exception {
+        Path work = Files.createTempDirectory("cais-s3-pull-" + bucket);
+        try (S3ProxyProcess s3 = S3ProxyProcess.start(work.resolve("s3"))) {
+            Map<String, String> config = s3.registryConfig(bucket);
+            config.putAll(settings);
+            try (RegistryProcess registry = RegistryProcess.startOnTestDatabase(work.resolve("cais"), config)) {
+                scenario.run(s3, registry);
             }
         }
     }
