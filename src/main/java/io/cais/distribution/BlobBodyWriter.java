@@ -96,6 +96,10 @@ public class BlobBodyWriter implements ServerMessageBodyWriter<BlobBody> {
                 }
             }));
             out.closeHandler(ignored -> body.context().runOnContext(closed -> clientGone()));
+            if (out.closed()) {
+                clientGone(); // gone before the handler was set: it will not fire
+                return;
+            }
             in.handler(buffer -> {
                 sent += buffer.length();
                 out.write(buffer);
