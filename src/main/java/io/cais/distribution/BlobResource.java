@@ -12,6 +12,7 @@ import io.cais.error.RegistryException;
 import io.cais.metadata.BlobLinkStore;
 import io.cais.observability.TransferMetrics;
 import io.cais.proxy.PullThrough;
+import io.cais.storage.BlobBody;
 import io.cais.storage.BlobContent;
 import io.cais.storage.BlobStore;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -122,6 +123,10 @@ public class BlobResource {
         Response.ResponseBuilder response = range.isPresent()
                 ? Response.status(206).header("Content-Range", range.get().contentRange(size))
                 : Response.ok();
+        Optional<BlobBody> body = store.openBody(digest, offset, length);
+        if (body.isPresent()) {
+            return blobHeaders(response.entity(body.get()), digest, length).build(); // see BlobBodyWriter
+        }
         BlobContent content = store.read(digest, offset, length);
         Object entity = switch (content) {
             case BlobContent.FileRegion file -> {

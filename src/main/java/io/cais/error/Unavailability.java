@@ -2,6 +2,7 @@ package io.cais.error;
 
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.ServerException;
+import io.vertx.core.http.HttpClosedException;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -57,6 +58,10 @@ public final class Unavailability {
         if (cause instanceof ConnectException || cause instanceof NoRouteToHostException
                 || cause instanceof UnknownHostException || cause instanceof InterruptedIOException) {
             // Cais connects out only to S3 (the database speaks through JDBC, whose failures are SQLExceptions).
+            return Optional.of(Dependency.BLOB_STORE);
+        }
+        if (cause instanceof HttpClosedException) {
+            // Vert.x' HTTP client is Cais' client of S3 for blob pulls (S3 closed the connection before it answered).
             return Optional.of(Dependency.BLOB_STORE);
         }
         if (cause instanceof ServerException

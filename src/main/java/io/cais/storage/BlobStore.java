@@ -21,6 +21,14 @@ public interface BlobStore {
     /** A range of a stored blob; the caller checked the range against the blob's size. */
     BlobContent read(Digest digest, long offset, long length) throws IOException;
 
+    /**
+     * A range of a stored blob as a Vert.x stream for a response, when this store has one (S3); empty when the
+     * response is to use {@link #read}. The store has answered when this returns: its failures up to then are thrown.
+     */
+    default Optional<BlobBody> openBody(Digest digest, long offset, long length) throws IOException {
+        return Optional.empty();
+    }
+
     /** A short-lived URL the client can fetch the blob from directly, when this store is set up to redirect. */
     Optional<URI> redirect(Digest digest) throws IOException;
 

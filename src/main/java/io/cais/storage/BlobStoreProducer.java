@@ -2,6 +2,7 @@ package io.cais.storage;
 
 import io.minio.Http;
 import io.minio.MinioAsyncClient;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -12,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Builds the configured {@link BlobStore}. */
@@ -22,7 +24,7 @@ public class BlobStoreProducer {
 
     @Produces
     @Singleton
-    BlobStore blobStore(StorageConfig config) throws IOException {
+    BlobStore blobStore(StorageConfig config, Vertx vertx) throws IOException {
         return switch (config.type()) {
             case FILESYSTEM -> {
                 Path root = Path.of(config.filesystem().root());
@@ -58,7 +60,8 @@ public class BlobStoreProducer {
                     client.enableVirtualStyleEndpoint();
                 }
                 LOG.infof("blob store: S3 bucket %s at %s", s3.bucket(), endpoint);
-                yield new S3BlobStore(client, s3);
+                yield new S3BlobStore(client, s3,
+                        s3.directPulls() ? Optional.of(new S3Bodies(vertx, s3)) : Optional.empty());
             }
         };
     }

@@ -73,8 +73,14 @@ public final class S3BlobStore implements BlobStore {
     private final int commitCopyConcurrency;
     private final int busyRetryAfter;
     private final Semaphore partBuffers;
+    /** Streams blobs to responses past the SDK; none: responses read through the SDK's streams. */
+    private final Optional<S3Bodies> bodies;
 
     public S3BlobStore(MinioAsyncClient client, StorageConfig.S3 config) throws IOException {
+        this(client, config, Optional.empty());
+    }
+
+    S3BlobStore(MinioAsyncClient client, StorageConfig.S3 config, Optional<S3Bodies> bodies) throws IOException {
         if (config.partSize() < 5 * 1024 * 1024) {
             throw new IllegalArgumentException("cais.storage.s3.part-size must be at least 5 MiB (S3's minimum part size)");
         }
@@ -87,6 +93,7 @@ public final class S3BlobStore implements BlobStore {
         this.commitCopyConcurrency = Math.max(1, config.commitCopyConcurrency());
         this.busyRetryAfter = config.busyRetryAfter();
         this.partBuffers = new Semaphore(config.maxBufferedParts());
+        this.bodies = bodies;
         if (config.createBucket() && !await(client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()))) {
             await(client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build()));
         }
@@ -116,14 +123,24 @@ public final class S3BlobStore implements BlobStore {
     }
 
     @Override
-    public Optional<URI> redirect(Digest digest) throws IOException {
-        if (!redirect) {
+    public Optional<BlobBody> openBody(Digest digest, long offset, long length) throws IOException {
+        if (bodies.isEmpty() || length == 0) {
             return Optional.empty();
         }
+        return Optional.of(bodies.get().open(presign(digest), offset, length));
+    }
+
+    @Override
+    public Optional<URI> redirect(Digest digest) throws IOException {
+        return redirect ? Optional.of(presign(digest)) : Optional.empty();
+    }
+
+    /** A GET URL of the blob object, signed by the SDK (locally: no request), valid for {@code redirect-expiry}. */
+    private URI presign(Digest digest) throws IOException {
         try {
-            return Optional.of(URI.create(client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+            return URI.create(client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
                     .method(Http.Method.GET).bucket(bucket).object(BlobKeys.blob(digest))
-                    .expiry(redirectSeconds, TimeUnit.SECONDS).build())));
+                    .expiry(redirectSeconds, TimeUnit.SECONDS).build()));
         } catch (Exception e) {
             throw new IOException("cannot presign blob URL", e);
         }

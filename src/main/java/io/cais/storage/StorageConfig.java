@@ -52,7 +52,16 @@ public interface StorageConfig {
         @WithDefault("false")
         boolean redirect();
 
-        /** Lifetime of presigned redirect URLs. */
+        /**
+         * Stream blob pulls from S3 with Vert.x' HTTP client (a presigned GET whose body goes to the client's
+         * connection buffer by buffer, on the event loop) rather than through the SDK's blocking stream, which costs a
+         * copy and a thread hand-over per 256 KiB. Its connections are pooled per event loop, at most
+         * {@code max-connections} each. {@code false} goes back to the SDK's stream.
+         */
+        @WithDefault("true")
+        boolean directPulls();
+
+        /** Lifetime of presigned redirect URLs (and of those Cais fetches itself for {@code direct-pulls}). */
         @WithDefault("PT5M")
         Duration redirectExpiry();
 

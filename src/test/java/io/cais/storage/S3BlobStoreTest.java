@@ -293,6 +293,10 @@ class S3BlobStoreTest extends BlobStoreContract {
             return true;
         }
 
+        public boolean directPulls() {
+            return true;
+        }
+
         public boolean redirect() {
             return false;
         }
