@@ -72,8 +72,10 @@ final class S3Bodies {
      * before, within the connect and read timeouts, while its status can still be 503.
      */
     BlobBody open(URI url, long offset, long length) throws IOException {
+        // No RequestOptions connect timeout: in Vert.x that is the wait for a pooled connection, which is queueing
+        // behind this replica's own pulls, not a silent store (the TCP connect is bounded by the client's options).
+        // Timed at connect-timeout, a node scale-up storm of 200 pulls failed dozens of layers with 503 (bench/run).
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url.toString())
-                .setConnectTimeout(connectTimeoutMillis)
                 // Vert.x' idle timeout: the longest wait for the status line (the body's silences: see WatchedBody).
                 .setIdleTimeout(readTimeout.toMillis())
                 .putHeader("Range", "bytes=" + offset + "-" + (offset + length - 1));
