@@ -8,8 +8,10 @@
 # the socket, the event loop's other work (HTTP decoding, handing the body to the request's
 # virtual thread), SHA-256, writes into the page cache, the JIT compiler, GC. This is the evidence
 # behind the monolithic-push row of docs/benchmarks.md.
+# With --pull, the blob is pushed unprofiled and five single-stream pulls of it (curl to /dev/null,
+# after three warm-up pulls) are profiled instead: the evidence behind the 1-stream pull row.
 #
-# Usage: bench/push-profile.sh [--size MiB] [--build]
+# Usage: bench/push-profile.sh [--size MiB] [--pull] [--build]
 # Env:   JAVA_HOME, KEEP=1, BENCH_TMP as for the other scripts. Needs python3, curl, jq, Maven.
 
 set -euo pipefail
@@ -19,11 +21,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ASYNC_PROFILER_VERSION=4.2
 SIZE_MIB=512
 FORCE_BUILD=0
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+PULL=0
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
     case $1 in
         --size) SIZE_MIB=$2; shift 2 ;;
         --build) FORCE_BUILD=1; shift ;;
+        --pull) PULL=1; shift ;;
         -h|--help) usage 0 ;;
         *) echo "unknown argument: $1" >&2; usage 2 ;;
     esac
@@ -65,13 +69,25 @@ log "three warm-up pushes of 256 MiB"
 for i in 1 2 3; do push_blob_put bench/blob "$WORK/inputs/warm-$i.bin" "$(sha256_of "$WORK/inputs/warm-$i.bin")"; done
 digest=$(sha256_of "$WORK/inputs/blob.bin")
 sync
-profile="$WORK/push.collapsed"
-profiler "start,event=cpu,interval=1000000,file=$profile,collapsed"
-t0=$EPOCHREALTIME
-push_blob_put bench/blob "$WORK/inputs/blob.bin" "$digest"
-t1=$EPOCHREALTIME
-profiler "stop,file=$profile,collapsed"
-echo "monolithic push of $SIZE_MIB MiB: $(mib_per_s $((SIZE_MIB * 1048576)) "$(seconds_between "$t0" "$t1")") MiB/s"
+profile="$WORK/profile.collapsed"
+if (( PULL )); then
+    push_blob_put bench/blob "$WORK/inputs/blob.bin" "$digest"
+    pull() { curl -sS -o /dev/null ${AUTH_ARGS[@]+"${AUTH_ARGS[@]}"} "$BASE/v2/bench/blob/blobs/$digest"; }
+    for i in 1 2 3; do pull; done
+    profiler "start,event=cpu,interval=1000000,file=$profile,collapsed"
+    t0=$EPOCHREALTIME
+    for i in 1 2 3 4 5; do pull; done
+    t1=$EPOCHREALTIME
+    profiler "stop,file=$profile,collapsed"
+    echo "five single-stream pulls of $SIZE_MIB MiB: $(mib_per_s $((5 * SIZE_MIB * 1048576)) "$(seconds_between "$t0" "$t1")") MiB/s"
+else
+    profiler "start,event=cpu,interval=1000000,file=$profile,collapsed"
+    t0=$EPOCHREALTIME
+    push_blob_put bench/blob "$WORK/inputs/blob.bin" "$digest"
+    t1=$EPOCHREALTIME
+    profiler "stop,file=$profile,collapsed"
+    echo "monolithic push of $SIZE_MIB MiB: $(mib_per_s $((SIZE_MIB * 1048576)) "$(seconds_between "$t0" "$t1")") MiB/s"
+fi
 python3 - "$profile" <<'PY'
 import collections, sys
 shares, total = collections.Counter(), 0
@@ -83,6 +99,8 @@ for line in open(sys.argv[1]):
     joined = ';'.join(frames)
     if 'CompileBroker' in joined:
         kind = 'JIT compiler'
+    elif 'sendfile' in joined or 'transferTo' in joined:
+        kind = 'sendfile (kernel: page cache to socket)'
     elif 'sha256_implCompress' in joined:
         kind = 'SHA-256'
     elif 'NioEventLoop' in joined and 'doReadBytes' in joined:
@@ -100,7 +118,7 @@ for line in open(sys.argv[1]):
     else:
         kind = 'other'
     shares[kind] += count
-print(f'registry CPU samples during the push: {total} (1 ms each)')
+print(f'registry CPU samples during the profiled requests: {total} (1 ms each)')
 for kind, count in shares.most_common():
     print(f'{100 * count / total:5.1f}%  {kind}')
 PY
