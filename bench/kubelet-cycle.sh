@@ -14,7 +14,12 @@
 # Distribution 2.8 (Debian's docker-registry): filesystem, htpasswd (bcrypt, htpasswd -B's default cost),
 # the same image pushed with Basic credentials.
 #
+# With --profile, async-profiler (CPU, kernel frames included) records Cais during its first measured run, and
+# the registry's CPU is printed by activity (password check, signing, verification, HTTP, request log, JIT, GC,
+# ...): the evidence behind the kubelet row of docs/benchmarks.md. The profiler costs a little throughput.
+#
 # Usage: bench/kubelet-cycle.sh [--clients N] [--duration S] [--warmup S] [--rounds N] [--build] [--cais-only]
+#                               [--profile]
 # Env:   JAVA_HOME, XMX (default 512m), KEEP=1, BENCH_TMP, REGISTRY_JAVA_OPTS (as in manifests.sh).
 # Output: a Markdown table on stdout; rows in bench/results/kubelet-cycle-<date>.tsv. A benchmark, not a
 # test: it fails on any setup error and counts failed cycles, but asserts no timing.
@@ -29,6 +34,7 @@ WARMUP=20
 ROUNDS=2
 FORCE_BUILD=0
 CAIS_ONLY=0
+PROFILE=0
 XMX=${XMX:-512m}
 REPO=bench/app
 ROBOT_USER=""
@@ -44,6 +50,7 @@ while [[ $# -gt 0 ]]; do
         --rounds) ROUNDS=${2:?}; shift 2 ;;
         --build) FORCE_BUILD=1; shift ;;
         --cais-only) CAIS_ONLY=1; shift ;;
+        --profile) PROFILE=1; shift ;;
         -h|--help) usage 0 ;;
         *) echo "unknown argument: $1" >&2; usage 2 ;;
     esac
@@ -55,6 +62,7 @@ bench_init
 install_tools jq:jq curl:curl
 (( CAIS_ONLY )) || install_tools docker-registry:docker-registry htpasswd:apache2-utils
 prepare_app "$FORCE_BUILD"
+(( PROFILE )) && fetch_async_profiler
 make_small_image "$WORK/image"
 
 # cycle LABEL USER PASSWORD SECONDS: one run; appends a row (measured runs only, LABEL non-empty).
@@ -90,7 +98,9 @@ run_distribution() {
 for ((round = 1; round <= ROUNDS; round++)); do
     run_cais
     cycle "" "$ROBOT_USER" "$ROBOT_SECRET" "$WARMUP"
+    (( PROFILE && round == 1 )) && profiler "start,event=cpu,interval=1000000,file=$WORK/profile.collapsed,collapsed"
     cycle "cais token cycle (round $round)" "$ROBOT_USER" "$ROBOT_SECRET" "$DURATION"
+    (( PROFILE && round == 1 )) && profiler "stop,file=$WORK/profile.collapsed,collapsed"
     stop_registry
     if (( ! CAIS_ONLY )); then
         run_distribution
@@ -108,3 +118,48 @@ for row in "${ROWS[@]}"; do
 done
 echo
 echo "$CLIENTS clients, ${DURATION}s per measured run after a ${WARMUP}s warm-up; git $GIT_REV; $(date -u +%Y-%m-%d)."
+
+(( PROFILE )) || exit 0
+echo
+python3 - "$WORK/profile.collapsed" <<'PY2'
+import collections, sys
+# Ordered: the first activity found in a stack takes its sample. RequestLog.observe is not a mark: it wraps the
+# whole request (its end handler, RequestLog.log, is the log line).
+ACTIVITIES = [
+    ('JIT compiler', ['CompileBroker']),
+    ('GC', ['G1', 'GCTaskThread', 'ZThread']),
+    ('password check (robot secret)', ['Credentials.secretMatches', 'Credentials.passwordMatches', 'OpenBSDBCrypt']),
+    ('token signing (issue)', ['Tokens.issue']),
+    ('token verification', ['Tokens.verify']),
+    ('request log line (format, write)', ['RequestLog.log', 'org/jboss/logmanager']),
+    ('account and permission lookup', ['Authenticator', 'AccessControl', 'Permissions', 'Robots']),
+    ('token form and JSON', ['TokenResource']),
+    ('manifest lookup', ['ManifestResource']),
+]
+
+def activity(stack, frames):
+    for name, marks in ACTIVITIES:
+        if any(m in stack for m in marks):
+            return name
+    if frames[-1].endswith('_[k]'):
+        return 'kernel: socket I/O, wake-ups, scheduling'
+    if 'VirtualThread' in stack or 'ForkJoin' in stack:
+        return 'virtual thread: REST handler chain, hand-over, park/unpark'
+    if 'NioEventLoop' in stack or 'io/netty' in stack:
+        return 'event loop: HTTP decoding and encoding, routing, dispatch'
+    return 'other'
+
+shares, total = collections.Counter(), 0
+for line in open(sys.argv[1]):
+    stack, count = line.rsplit(' ', 1)
+    count = int(count)
+    total += count
+    kind = activity(stack, stack.split(';'))
+    shares[kind] += count
+print(f'Cais CPU samples during the profiled run: {total} (1 ms each)')
+print()
+print('| activity | share of registry CPU |')
+print('|---|---:|')
+for kind, count in shares.most_common():
+    print(f'| {kind} | {100 * count / total:.1f} % |')
+PY2

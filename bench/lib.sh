@@ -217,6 +217,33 @@ fetch_artifact() {
     [[ -f $FETCHED ]] || die "$1 not found at $FETCHED"
 }
 
+ASYNC_PROFILER_VERSION=4.2
+
+# fetch_async_profiler: async-profiler's native library from its Maven Central jar, and a tiny attach
+# program; sets PROFILER_LIB (push-profile.sh, kubelet-cycle.sh --profile).
+fetch_async_profiler() {
+    fetch_artifact "tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION" "async-profiler-$ASYNC_PROFILER_VERSION.jar"
+    local jar=$FETCHED
+    (cd "$WORK" && "$JAVA_HOME/bin/jar" xf "$jar" linux-x64/libasyncProfiler.so)
+    PROFILER_LIB="$WORK/linux-x64/libasyncProfiler.so"
+    # The attach API loads the agent into the running registry (what async-profiler's own launcher does).
+    cat > "$WORK/Attach.java" <<'JAVA'
+public class Attach {
+    public static void main(String[] args) throws Exception {
+        var vm = com.sun.tools.attach.VirtualMachine.attach(args[0]);
+        try {
+            vm.loadAgentPath(args[1], args[2]);
+        } finally {
+            vm.detach();
+        }
+    }
+}
+JAVA
+}
+
+# profiler COMMAND: an async-profiler command (start,... or stop,...) to the running registry.
+profiler() { "$JAVA_HOME/bin/java" "$WORK/Attach.java" "$REGISTRY_PID" "$PROFILER_LIB" "$1" > /dev/null; }
+
 fetch_s3proxy() {
     fetch_artifact "org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" \
         "s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"

@@ -18,7 +18,6 @@ set -euo pipefail
 BENCH_NAME=push-profile
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ASYNC_PROFILER_VERSION=4.2
 SIZE_MIB=512
 FORCE_BUILD=0
 PULL=0
@@ -32,28 +31,6 @@ while (($#)); do
         *) echo "unknown argument: $1" >&2; usage 2 ;;
     esac
 done
-
-fetch_async_profiler() {
-    fetch_artifact "tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION" "async-profiler-$ASYNC_PROFILER_VERSION.jar"
-    local jar=$FETCHED
-    (cd "$WORK" && "$JAVA_HOME/bin/jar" xf "$jar" linux-x64/libasyncProfiler.so)
-    PROFILER_LIB="$WORK/linux-x64/libasyncProfiler.so"
-    # The attach API loads the agent into the running registry (what async-profiler's own launcher does).
-    cat > "$WORK/Attach.java" <<'JAVA'
-public class Attach {
-    public static void main(String[] args) throws Exception {
-        var vm = com.sun.tools.attach.VirtualMachine.attach(args[0]);
-        try {
-            vm.loadAgentPath(args[1], args[2]);
-        } finally {
-            vm.detach();
-        }
-    }
-}
-JAVA
-}
-
-profiler() { "$JAVA_HOME/bin/java" "$WORK/Attach.java" "$REGISTRY_PID" "$PROFILER_LIB" "$1" > /dev/null; }
 
 bench_init
 prepare_app "$FORCE_BUILD"
