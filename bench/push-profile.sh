@@ -67,7 +67,7 @@ cpu_end() {
     s3=$(awk -v a="${CPU0[1]}" -v b="$(pid_cpu_s "${S3PROXY_PID:-}")" 'BEGIN { printf "%.2f", b - a }')
     all=$(awk -v a="${CPU0[2]}" -v b="$(machine_cpu_s)" 'BEGIN { printf "%.2f", b - a }')
     echo "CPU seconds over the profiled ${1} s (2 cores: $(awk -v w="$1" 'BEGIN { printf "%.2f", 2 * w }') available):" \
-        "registry $reg, S3Proxy $s3, the rest of the machine (curl, kernel, profiler) $(awk -v a="$all" -v r="$reg" -v s="$s3" 'BEGIN { printf "%.2f", a - r - s }')"
+        "registry $reg, S3Proxy $s3, the rest of the machine (curl, kernel) $(awk -v a="$all" -v r="$reg" -v s="$s3" 'BEGIN { printf "%.2f", a - r - s }')"
 }
 if (( PULL )); then
     push_blob_put bench/blob "$WORK/inputs/blob.bin" "$digest"
@@ -78,22 +78,22 @@ if (( PULL )); then
         for s in "${pids[@]}"; do wait "$s" || die "a pull failed"; done
     }
     for i in 1 2 3; do pulls; done
-    cpu_begin
     profiler "start,event=cpu,interval=1000000,file=$profile,collapsed"
+    cpu_begin
     t0=$EPOCHREALTIME
     for i in 1 2 3 4 5; do pulls; done
     t1=$EPOCHREALTIME
-    profiler "stop,file=$profile,collapsed"
     cpu_end "$(seconds_between "$t0" "$t1")"
+    profiler "stop,file=$profile,collapsed"
     echo "five rounds of $STREAMS parallel pull(s) of $SIZE_MIB MiB ($BACKEND): $(mib_per_s $((5 * STREAMS * SIZE_MIB * 1048576)) "$(seconds_between "$t0" "$t1")") MiB/s"
 else
-    cpu_begin
     profiler "start,event=cpu,interval=1000000,file=$profile,collapsed"
+    cpu_begin
     t0=$EPOCHREALTIME
     push_blob_put bench/blob "$WORK/inputs/blob.bin" "$digest"
     t1=$EPOCHREALTIME
-    profiler "stop,file=$profile,collapsed"
     cpu_end "$(seconds_between "$t0" "$t1")"
+    profiler "stop,file=$profile,collapsed"
     echo "monolithic push of $SIZE_MIB MiB: $(mib_per_s $((SIZE_MIB * 1048576)) "$(seconds_between "$t0" "$t1")") MiB/s"
 fi
 python3 - "$profile" <<'PY'
