@@ -26,6 +26,13 @@ public interface ProxyConfig {
     Duration requestTimeout();
 
     /**
+     * Longest silence of an upstream inside a response body (a manifest, a blob, a token): the transfer is abandoned,
+     * a blob's partial upload is discarded, and the client being streamed the blob loses its connection.
+     */
+    @WithDefault("PT30S")
+    Duration readTimeout();
+
+    /**
      * How long a request waits for one of its upstream's connections ({@code maxConcurrency}) before it is
      * answered 429.
      */

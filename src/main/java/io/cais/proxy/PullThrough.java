@@ -377,7 +377,7 @@ public class PullThrough {
                 long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
                 StreamingOutput body = out -> {
                     try (claim) {
-                        store(repository, digest, response.body(), out);
+                        store(upstream, repository, digest, response.body(), out);
                         mine.complete(null);
                     } catch (IOException | RuntimeException e) {
                         mine.completeExceptionally(e);
@@ -419,12 +419,33 @@ public class PullThrough {
     }
 
     /** Stores the upstream's bytes through an ordinary upload (digest checked), copying them to the client as they pass. */
-    private void store(String repository, Digest digest, InputStream upstreamBody, OutputStream client) throws IOException {
+    private void store(Upstream upstream, String repository, Digest digest, InputStream upstreamBody, OutputStream client)
+            throws IOException {
         UploadStatus upload = uploads.start(repository, digest.algorithm());
-        try (InputStream in = upstreamBody) {
-            uploads.complete(repository, upload.id(), digest, new TeeToClient(in, client), null);
+        TeeToClient tee = new TeeToClient(upstreamBody, client);
+        try (tee) {
+            uploads.complete(repository, upload.id(), digest, tee, null);
+        } catch (IOException | RuntimeException e) {
+            if (tee.upstreamFailure() == null) {
+                throw e;
+            }
+            // The partial upload goes now rather than at its expiry. Named for what failed: a client that has had
+            // nothing of the blob yet is answered this; one that has, is cut off.
+            cancelQuietly(repository, upload);
+            LOG.warnf("upstream %s stopped sending %s of %s: %s", upstream.name(), digest, repository,
+                    describe(tee.upstreamFailure()));
+            throw new RegistryException(ErrorCode.UNAVAILABLE, "upstream " + upstream.name() + " stopped sending the blob ("
+                    + describe(tee.upstreamFailure()) + "); retry", Map.of("upstream", upstream.name()));
         }
         storePending(repository);
+    }
+
+    private void cancelQuietly(String repository, UploadStatus upload) {
+        try {
+            uploads.cancel(repository, upload.id());
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "the abandoned upload %s is left to expire", upload.id());
+        }
     }
 
     private static ManifestRecord await(CompletableFuture<ManifestRecord> running) {

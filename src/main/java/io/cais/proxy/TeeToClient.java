@@ -18,6 +18,7 @@ final class TeeToClient extends FilterInputStream {
 
     private OutputStream client;
     private long copied;
+    private IOException upstreamFailure;
 
     TeeToClient(InputStream upstream, OutputStream client) {
         super(upstream);
@@ -33,7 +34,13 @@ final class TeeToClient extends FilterInputStream {
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-        int n = in.read(buffer, offset, length);
+        int n;
+        try {
+            n = in.read(buffer, offset, length);
+        } catch (IOException e) {
+            upstreamFailure = e;
+            throw e;
+        }
         if (n > 0 && client != null) {
             try {
                 client.write(buffer, offset, n);
@@ -44,6 +51,11 @@ final class TeeToClient extends FilterInputStream {
             }
         }
         return n;
+    }
+
+    /** Why reading the upstream failed, when it did (rather than the store or the client). */
+    IOException upstreamFailure() {
+        return upstreamFailure;
     }
 
     /** Bytes the client was sent. */

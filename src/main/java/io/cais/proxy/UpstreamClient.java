@@ -30,6 +30,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -52,6 +54,8 @@ public class UpstreamClient {
     private static final Pattern PARAMETER = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final long DEFAULT_TOKEN_SECONDS = 60;
     private static final int MAX_REDIRECTS = 5;
+    /** A token answer is a few KiB; more is read no further (memory stays bounded whatever the upstream sends). */
+    private static final int MAX_TOKEN_RESPONSE = 1 << 20;
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
 
     @Inject
@@ -64,6 +68,8 @@ public class UpstreamClient {
     UpstreamStore store;
 
     private HttpClient http;
+    /** Times the silences inside upstream bodies ({@link SilenceLimitedBody}): one thread for all of them. */
+    private ScheduledExecutorService silenceClocks;
     private final Map<String, Semaphore> slots = new ConcurrentHashMap<>();
     /** Upstreams that answered a Basic challenge: later requests send the credentials at once. */
     private final Map<String, Boolean> basic = new ConcurrentHashMap<>();
@@ -77,6 +83,13 @@ public class UpstreamClient {
     void start() {
         http = HttpClient.newBuilder().connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
+        silenceClocks = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+                .name("upstream-silence-clock").factory());
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        silenceClocks.shutdownNow();
     }
 
     /**
@@ -105,7 +118,8 @@ public class UpstreamClient {
             }
             HttpResponse<InputStream> answered = followRedirects(response, head, accept);
             handedOver = true;
-            return new ReleasingResponse(answered, slot);
+            return new ReleasingResponse(answered, slot,
+                    new SilenceLimitedBody(answered.body(), config.readTimeout(), silenceClocks, upstream.name()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking upstream " + upstream.name(), e);
@@ -219,11 +233,14 @@ public class UpstreamClient {
         if (upstream.hasCredentials()) {
             tokenRequest.header("Authorization", basicHeader(upstream));
         }
-        HttpResponse<byte[]> answer = http.send(tokenRequest.build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (answer.statusCode() != 200) {
-            return Optional.empty();
+        HttpResponse<InputStream> answer = http.send(tokenRequest.build(), HttpResponse.BodyHandlers.ofInputStream());
+        JsonNode body;
+        try (InputStream in = new SilenceLimitedBody(answer.body(), config.readTimeout(), silenceClocks, upstream.name())) {
+            if (answer.statusCode() != 200) {
+                return Optional.empty();
+            }
+            body = json.readTree(in.readNBytes(MAX_TOKEN_RESPONSE));
         }
-        JsonNode body = json.readTree(answer.body());
         String value = body.hasNonNull("token") ? body.get("token").asText() : body.path("access_token").asText(null);
         if (value == null) {
             return Optional.empty();
@@ -249,9 +266,9 @@ public class UpstreamClient {
         private final HttpResponse<InputStream> response;
         private final InputStream body;
 
-        ReleasingResponse(HttpResponse<InputStream> response, Semaphore slot) {
+        ReleasingResponse(HttpResponse<InputStream> response, Semaphore slot, InputStream limitedBody) {
             this.response = response;
-            this.body = new FilterInputStream(response.body()) {
+            this.body = new FilterInputStream(limitedBody) {
                 private boolean closed;
 
                 @Override

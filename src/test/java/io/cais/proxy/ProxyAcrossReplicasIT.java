@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cais.testing.Admin;
 import io.cais.testing.Blobs;
 import io.cais.testing.Http;
+import io.cais.testing.ImagePulls;
 import io.cais.testing.OciLayouts;
 import io.cais.testing.PostgresTestResource;
 import io.cais.testing.RegistryProcess;
@@ -105,10 +106,10 @@ class ProxyAcrossReplicasIT {
         try (ExecutorService clients = Executors.newFixedThreadPool(20)) {
             for (int i = 0; i < 20; i++) {
                 RegistryProcess replica = i % 2 == 0 ? a : b;
-                pulls.add(clients.submit(() -> pullByTagThenDigest(replica, CACHE + "/team/shared", "v1", image)));
+                pulls.add(clients.submit(() -> ImagePulls.pull(replica, CACHE + "/team/shared", List.of("v1", image.manifest().digest()), image)));
             }
             for (Future<String> pull : pulls) {
-                assertThat(pull.get()).isEqualTo("ok");
+                assertThat(pull.get()).isEqualTo(ImagePulls.OK);
             }
         }
         assertThat(upstream.answered("GET", "/v2/team/shared/manifests/v1", 200)).isEqualTo(1);
@@ -130,7 +131,7 @@ class ProxyAcrossReplicasIT {
         String repository = CACHE + "/team/pending";
         String digest = image.manifest().digest();
 
-        HttpResponse<byte[]> fetched = manifest(a, repository, "v1");
+        HttpResponse<byte[]> fetched = ImagePulls.manifest(a, repository, "v1");
         assertThat(fetched.statusCode()).isEqualTo(200);
         assertThat(fetched.body()).isEqualTo(image.manifest().bytes());
         // Pending: not content yet — no stored manifest, no tag.
@@ -139,18 +140,12 @@ class ProxyAcrossReplicasIT {
                 StandardCharsets.UTF_8)).doesNotContain("\"v1\"");
 
         for (String reference : List.of(digest, "v1")) {
-            HttpResponse<byte[]> served = manifest(b, repository, reference);
+            HttpResponse<byte[]> served = ImagePulls.manifest(b, repository, reference);
             assertThat(served.statusCode()).as(reference).isEqualTo(200);
             assertThat(served.headers().firstValue("Docker-Content-Digest")).contains(digest);
             assertThat(served.body()).isEqualTo(image.manifest().bytes());
         }
-        for (OciLayouts.Blob blob : image.blobs()) {
-            if (blob != image.manifest()) {
-                HttpResponse<byte[]> pulled = Http.send("GET", b.url("/v2/" + repository + "/blobs/" + blob.digest()), null);
-                assertThat(pulled.statusCode()).isEqualTo(200);
-                assertThat(pulled.body()).isEqualTo(blob.bytes());
-            }
-        }
+        assertThat(ImagePulls.blobs(b, repository, image)).isEqualTo(ImagePulls.OK);
 
         assertThat(rowsSoon("SELECT count(*) FROM manifest WHERE digest = '" + digest + "'", 1)).isEqualTo(1);
         assertThat(rowsSoon("SELECT count(*) FROM proxy_pending_manifest WHERE repository = '" + repository + "'", 0)).isZero();
@@ -178,7 +173,7 @@ class ProxyAcrossReplicasIT {
         assertThat(progress.path("imageProgress").get(0).path("state").asText()).isEqualTo("done");
         assertThat(progress(onA)).isEqualTo(progress);
         for (OciLayouts.Image image : index.images()) {
-            assertThat(pullByTagThenDigest(b, CACHE + "/team/multi", image.manifest().digest(), image)).isEqualTo("ok");
+            assertThat(ImagePulls.pull(b, CACHE + "/team/multi", List.of(image.manifest().digest()), image)).isEqualTo(ImagePulls.OK);
         }
     }
 
@@ -289,33 +284,6 @@ class ProxyAcrossReplicasIT {
         HttpResponse<byte[]> answer = Http.send("GET", url, null);
         assertThat(answer.statusCode()).as(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo(200);
         return OciLayouts.readJson(answer.body());
-    }
-
-    /** A pull as a client makes it: the manifest by tag, then by digest, then config and layers; "ok" or what was wrong. */
-    private static String pullByTagThenDigest(RegistryProcess replica, String repository, String tag, OciLayouts.Image image)
-            throws Exception {
-        String digest = image.manifest().digest();
-        for (String reference : tag.equals(digest) ? List.of(digest) : List.of(tag, digest)) {
-            HttpResponse<byte[]> manifest = manifest(replica, repository, reference);
-            if (manifest.statusCode() != 200 || !Blobs.sha256(manifest.body()).equals(digest)) {
-                return "manifest " + reference + ": " + manifest.statusCode() + " " + new String(manifest.body(), StandardCharsets.UTF_8);
-            }
-        }
-        for (OciLayouts.Blob blob : image.blobs()) {
-            if (blob == image.manifest()) {
-                continue;
-            }
-            HttpResponse<byte[]> pulled = Http.send("GET", replica.url("/v2/" + repository + "/blobs/" + blob.digest()), null);
-            if (pulled.statusCode() != 200 || !Blobs.sha256(pulled.body()).equals(blob.digest())) {
-                return "blob " + blob.digest() + ": " + pulled.statusCode() + " " + new String(pulled.body(), StandardCharsets.UTF_8);
-            }
-        }
-        return "ok";
-    }
-
-    private static HttpResponse<byte[]> manifest(RegistryProcess replica, String repository, String reference) throws Exception {
-        return Http.send("GET", replica.url("/v2/" + repository + "/manifests/" + reference), null, "Accept",
-                OciLayouts.OCI_MANIFEST);
     }
 
     private OciLayouts.Image pushUpstream(String repository, String tag, int layers) throws Exception {

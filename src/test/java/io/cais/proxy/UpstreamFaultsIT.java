@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cais.testing.FaultyUpstream;
 import io.cais.testing.FaultyUpstream.Fault;
 import io.cais.testing.Http;
+import io.cais.testing.ImagePulls;
 import io.cais.testing.OciLayouts;
 import io.cais.testing.RegistryProcess;
 import io.cais.testing.UpstreamRegistry;
@@ -14,25 +15,32 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * What the pull-through cache does when its upstream misbehaves: a {@link FaultyUpstream} in front of CNCF
  * Distribution ({@code docker-registry}) answers 429, 503 or 500, or stalls, and two packaged Cais replicas on one
  * database cache it. Every fault: a cached tag due for revalidation is served with a {@code Warning: 110} naming the
- * fault, a cached digest is served without asking the upstream, an uncached tag fails with the OCI error JSON. And the
- * per-upstream request rate, spent by one replica, is spent for the other.
+ * fault, a cached digest is served without asking the upstream, an uncached tag fails with the OCI error JSON. An
+ * upstream that falls silent in the middle of a blob is given up after the read timeout, and nothing of the half is
+ * kept. And the per-upstream request rate, spent by one replica, is spent for the other.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -40,7 +48,10 @@ class UpstreamFaultsIT {
 
     private static final long REVALIDATION_MILLIS = 1_000;
     private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
     private static final int RATE_LIMIT = 3;
+    /** {@code quarkus.rest.output-buffer-size}: a response's first bytes reach the client when this much is written. */
+    private static final int OUTPUT_BUFFER = 256 << 10;
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final String faultsUpstream = "faulty-" + run + ".example";
@@ -61,6 +72,7 @@ class UpstreamFaultsIT {
         Map<String, String> configuration = Map.of(
                 "cais.proxy.tag-revalidation", "PT" + REVALIDATION_MILLIS / 1000 + "S",
                 "cais.proxy.request-timeout", UPSTREAM_TIMEOUT.toString(),
+                "cais.proxy.read-timeout", READ_TIMEOUT.toString(),
                 "cais.storage.filesystem.root", work.resolve("blobs").toString());
         cais = RegistryProcess.startOnTestDatabase(work.resolve("cais-1"), configuration);
         secondReplica = RegistryProcess.startOnTestDatabase(work.resolve("cais-2"), configuration);
@@ -85,25 +97,25 @@ class UpstreamFaultsIT {
         String repository = faultsCache + "/" + path;
         OciLayouts.Image image = OciLayouts.image("amd64", 1);
         upstream.push(path, "v1", image);
-        assertPulls(cais, repository, "v1", image);
+        assertThat(ImagePulls.pull(cais, repository, List.of("v1"), image)).isEqualTo(ImagePulls.OK);
 
         faulty.inject(fault);
         try {
             Thread.sleep(REVALIDATION_MILLIS + 500);
             String symptom = fault == Fault.STALL ? "timed out" : "answered " + fault.status;
 
-            HttpResponse<byte[]> revalidated = getManifest(cais, repository, "v1");
+            HttpResponse<byte[]> revalidated = ImagePulls.manifest(cais, repository, "v1");
             assertThat(revalidated.statusCode()).isEqualTo(200);
             assertThat(revalidated.body()).isEqualTo(image.manifest().bytes());
             assertThat(revalidated.headers().firstValue("Warning").orElseThrow())
                     .startsWith("110 ").contains(symptom).contains(faultsUpstream);
 
             long asked = faulty.all().size();
-            assertPulls(cais, repository, image.manifest().digest(), image);
+            assertThat(ImagePulls.pull(cais, repository, List.of(image.manifest().digest()), image)).isEqualTo(ImagePulls.OK);
             assertThat(faulty.all().size()).as("pulls by digest of cached content never go upstream").isEqualTo(asked);
 
             long started = System.nanoTime();
-            HttpResponse<byte[]> uncached = getManifest(cais, repository, "never-cached");
+            HttpResponse<byte[]> uncached = ImagePulls.manifest(cais, repository, "never-cached");
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             JsonNode error = OciLayouts.readJson(uncached.body()).path("errors").get(0);
             if (fault == Fault.TOO_MANY_REQUESTS) {
@@ -132,8 +144,8 @@ class UpstreamFaultsIT {
         upstream.tag("team/app", "v2", image.manifest());
         String repository = limitedCache + "/team/app";
 
-        assertPulls(cais, repository, "v1", image);
-        HttpResponse<byte[]> refused = getManifest(cais, repository, "v2");
+        assertThat(ImagePulls.pull(cais, repository, List.of("v1"), image)).isEqualTo(ImagePulls.OK);
+        HttpResponse<byte[]> refused = ImagePulls.manifest(cais, repository, "v2");
 
         assertRateLimited(refused);
         assertThat(faulty.received(request -> request.path().startsWith("/v2/team/app/") && request.status() == 200))
@@ -142,7 +154,7 @@ class UpstreamFaultsIT {
 
         // The other replica has asked nothing yet, and finds the budget spent all the same.
         long asked = faulty.all().size();
-        assertRateLimited(getManifest(secondReplica, repository, "v2"));
+        assertRateLimited(ImagePulls.manifest(secondReplica, repository, "v2"));
         assertThat(faulty.all().size()).isEqualTo(asked);
     }
 
@@ -152,12 +164,62 @@ class UpstreamFaultsIT {
         Thread.sleep(REVALIDATION_MILLIS + 500);
         long asked = faulty.all().size();
         for (RegistryProcess replica : new RegistryProcess[] {cais, secondReplica}) {
-            HttpResponse<byte[]> served = getManifest(replica, limitedCache + "/team/app", "v1");
+            HttpResponse<byte[]> served = ImagePulls.manifest(replica, limitedCache + "/team/app", "v1");
             assertThat(served.statusCode()).isEqualTo(200);
             assertThat(served.headers().firstValue("Warning").orElseThrow()).startsWith("110 ")
                     .contains("limit of " + RATE_LIMIT + " requests per minute to upstream " + limitedUpstream);
         }
         assertThat(faulty.all().size()).isEqualTo(asked);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4 << 10, 4 << 20})
+    @Order(4)
+    @Timeout(120) // without the read timeout, the pull would wait for as long as the upstream holds the connection
+    void aBlobWhoseUpstreamFallsSilentMidBodyIsAbandonedWithinTheReadTimeoutAndFetchedWholeByTheNextPull(int layerBytes)
+            throws Exception {
+        String path = "team/silent-" + layerBytes;
+        String repository = faultsCache + "/" + path;
+        OciLayouts.Image image = OciLayouts.image("amd64", 1, layerBytes);
+        upstream.push(path, "v1", image);
+        assertThat(ImagePulls.manifest(cais, repository, "v1").statusCode()).isEqualTo(200);
+        OciLayouts.Blob layer = image.layers().get(0);
+        String layerPath = "/v2/" + repository + "/blobs/" + layer.digest();
+
+        faulty.inject(Fault.STALL_MID_BODY);
+        AtomicReference<HttpResponse<byte[]>> answer = new AtomicReference<>();
+        try {
+            long started = System.nanoTime();
+            Throwable cut = catchThrowable(() -> answer.set(Http.send("GET", cais.url(layerPath), null)));
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            if (layerBytes < OUTPUT_BUFFER) {
+                // Nothing of the blob had left Cais's output buffer: the client is told what failed.
+                assertThat(cut).isNull();
+                assertThat(answer.get().statusCode()).isEqualTo(503);
+                JsonNode error = OciLayouts.readJson(answer.get().body()).path("errors").get(0);
+                assertThat(error.path("code").asText()).isEqualTo("UNAVAILABLE");
+                assertThat(error.path("message").asText()).contains("upstream " + faultsUpstream + " stopped sending the blob");
+            } else {
+                assertThat(cut).as("the connection is cut: a short body must not pass for the blob")
+                        .isInstanceOf(IOException.class);
+            }
+            assertThat(took).as("bounded by cais.proxy.read-timeout")
+                    .isBetween(READ_TIMEOUT.minusMillis(200), READ_TIMEOUT.plusSeconds(8));
+        } finally {
+            faulty.inject(Fault.NONE);
+        }
+
+        // Nothing of the half became a blob, and the fetch claim was released: the other replica fetches it whole.
+        long started = System.nanoTime();
+        assertThat(ImagePulls.blobs(secondReplica, repository, image)).isEqualTo(ImagePulls.OK);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("no wait for an abandoned claim to go stale")
+                .isLessThan(Duration.ofSeconds(15));
+        assertThat(faulty.received("/v2/" + path + "/blobs/" + layer.digest())).as("the silent fetch, then the whole one")
+                .isEqualTo(2);
+        HttpResponse<byte[]> stored = Http.send("GET", cais.url(layerPath), null);
+        assertThat(stored.statusCode()).isEqualTo(200);
+        assertThat(stored.body()).isEqualTo(layer.bytes());
+        assertThat(faulty.received("/v2/" + path + "/blobs/" + layer.digest())).as("served from the store").isEqualTo(2);
     }
 
     private void assertRateLimited(HttpResponse<byte[]> refused) {
@@ -176,26 +238,5 @@ class UpstreamFaultsIT {
                 + (maxRequestsPerMinute == null ? "" : ",\"maxRequestsPerMinute\":" + maxRequestsPerMinute) + "}")
                 .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
         assertThat(created.statusCode()).as(new String(created.body(), StandardCharsets.UTF_8)).isEqualTo(201);
-    }
-
-    private static HttpResponse<byte[]> getManifest(RegistryProcess replica, String repository, String reference)
-            throws Exception {
-        return Http.send("GET", replica.url("/v2/" + repository + "/manifests/" + reference), null,
-                "Accept", OciLayouts.OCI_MANIFEST);
-    }
-
-    /** A pull as a client makes it: the manifest, then the config and the layers, each with its bytes checked. */
-    private static void assertPulls(RegistryProcess replica, String repository, String reference, OciLayouts.Image image)
-            throws Exception {
-        HttpResponse<byte[]> manifest = getManifest(replica, repository, reference);
-        assertThat(manifest.statusCode()).as(new String(manifest.body(), StandardCharsets.UTF_8)).isEqualTo(200);
-        assertThat(manifest.body()).isEqualTo(image.manifest().bytes());
-        for (OciLayouts.Blob blob : image.blobs()) {
-            if (blob != image.manifest()) {
-                HttpResponse<byte[]> got = Http.send("GET", replica.url("/v2/" + repository + "/blobs/" + blob.digest()), null);
-                assertThat(got.statusCode()).isEqualTo(200);
-                assertThat(got.body()).isEqualTo(blob.bytes());
-            }
-        }
     }
 }

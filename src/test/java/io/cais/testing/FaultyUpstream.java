@@ -23,7 +23,8 @@ import java.util.function.Predicate;
 /**
  * A fault injector in front of a real upstream registry (not a mock of one): a loopback HTTP server that passes every
  * request through to the registry behind it, or — switched at runtime — answers {@code 429} with a
- * {@code Retry-After}, {@code 503} or {@code 500} itself, or stalls (accepts the request and never answers). It
+ * {@code Retry-After}, {@code 503} or {@code 500} itself, or stalls (accepts the request and never answers, or falls
+ * silent in the middle of the body). It
  * records every request it received and what it answered, so a test counts what Cais asked the upstream.
  */
 public final class FaultyUpstream implements AutoCloseable {
@@ -35,7 +36,12 @@ public final class FaultyUpstream implements AutoCloseable {
         UNAVAILABLE(503),
         INTERNAL_ERROR(500),
         /** The request is accepted and never answered, until the fault is switched off. */
-        STALL(0);
+        STALL(0),
+        /**
+         * The request goes to the registry behind; its headers and the first half of its body come back, then nothing
+         * more until the fault is switched off (then the connection is dropped).
+         */
+        STALL_MID_BODY(0);
 
         /** The status this fault answers with; 0 when it answers none of its own. */
         public final int status;
@@ -109,10 +115,14 @@ public final class FaultyUpstream implements AutoCloseable {
         String path = exchange.getRequestURI().getRawPath();
         try (exchange) {
             switch (now) {
-                case NONE -> received.add(new Received(method, path, passThrough(exchange)));
+                case NONE -> received.add(new Received(method, path, passThrough(exchange, false)));
+                case STALL_MID_BODY -> {
+                    received.add(new Received(method, path, 0));
+                    passThrough(exchange, true);
+                }
                 case STALL -> {
                     received.add(new Received(method, path, 0));
-                    stall();
+                    stall(Fault.STALL);
                 }
                 default -> {
                     received.add(new Received(method, path, now.status));
@@ -122,7 +132,7 @@ public final class FaultyUpstream implements AutoCloseable {
         }
     }
 
-    private int passThrough(HttpExchange exchange) throws IOException {
+    private int passThrough(HttpExchange exchange, boolean stallMidBody) throws IOException {
         HttpRequest.Builder request = HttpRequest.newBuilder(behind.resolve(exchange.getRequestURI().getRawPath()
                         + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery())))
                 .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.noBody());
@@ -149,9 +159,16 @@ public final class FaultyUpstream implements AutoCloseable {
         // The JDK server: -1 is "no body", 0 is "chunked".
         exchange.sendResponseHeaders(response.statusCode(), head || length == 0 ? -1 : Math.max(length, 0));
         try (InputStream body = response.body(); OutputStream out = exchange.getResponseBody()) {
-            if (!head) {
-                body.transferTo(out);
+            if (head) {
+                return response.statusCode();
             }
+            if (stallMidBody && length > 1) {
+                out.write(body.readNBytes((int) Math.min(length / 2, 1 << 20)));
+                out.flush();
+                stall(Fault.STALL_MID_BODY);
+                throw new IOException("stalled mid-body: the connection is dropped");
+            }
+            body.transferTo(out);
         }
         return response.statusCode();
     }
@@ -173,9 +190,9 @@ public final class FaultyUpstream implements AutoCloseable {
     }
 
     /** Holds the request, unanswered, until the stall is switched off or the proxy closes (then drops the connection). */
-    private void stall() {
+    private void stall(Fault stalling) {
         synchronized (switched) {
-            while (fault == Fault.STALL && !closed) {
+            while (fault == stalling && !closed) {
                 try {
                     switched.wait();
                 } catch (InterruptedException e) {

@@ -91,13 +91,18 @@ public final class OciLayouts {
 
     /** A linux image for {@code architecture} with {@code layerCount} distinct, random gzip-compressed tar layers. */
     public static Image image(String architecture, int layerCount) {
+        return image(architecture, layerCount, 1024);
+    }
+
+    /** {@link #image(String, int)} whose first layer holds {@code firstLayerBytes} random bytes (each next one 4 KiB more). */
+    public static Image image(String architecture, int layerCount, int firstLayerBytes) {
         String unique = UUID.randomUUID().toString();
         List<Blob> layers = new ArrayList<>();
         List<String> diffIds = new ArrayList<>();
         for (int i = 0; i < layerCount; i++) {
             Map<String, byte[]> files = new LinkedHashMap<>();
             files.put("layer" + i + "/id.txt", (unique + " " + architecture + " layer " + i + "\n").getBytes(StandardCharsets.UTF_8));
-            files.put("layer" + i + "/data.bin", Blobs.random(1024 + 4096 * i));
+            files.put("layer" + i + "/data.bin", Blobs.random(firstLayerBytes + 4096 * i));
             byte[] tar = tar(files);
             diffIds.add(Blobs.sha256(tar));
             layers.add(new Blob(OCI_LAYER_GZIP, gzip(tar)));
