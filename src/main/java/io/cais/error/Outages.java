@@ -1,6 +1,9 @@
 package io.cais.error;
 
 import io.agroal.api.AgroalDataSource;
+import io.agroal.api.configuration.AgroalConnectionFactoryConfiguration;
+import io.agroal.api.configuration.AgroalConnectionPoolConfiguration;
+import io.agroal.api.security.SimplePassword;
 import io.cais.storage.BlobStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,12 +15,15 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The outages of this replica's dependencies, for the log: one line when requests start failing because a
  * dependency is down, one when it answers again — not a stack trace per request. The end is found by probing
- * the dependency every {@code cais.outage.probe-interval} while it is down (one virtual thread per outage).
+ * the dependency every {@code cais.outage.probe-interval} while it is down (one virtual thread per outage). A
+ * connection pool that found no free connection in time is told apart from a database that is down by a connection
+ * opened beside the pool: the operator's fix differs (pool size or slow statements, not the server).
  */
 @ApplicationScoped
 public class Outages {
@@ -53,8 +59,20 @@ public class Outages {
             }
             current.put(dependency, new Outage());
         }
-        LOG.warnf("%s unavailable: answering 503 until it is back (%s)", dependency.label(), rootCause(cause));
-        Thread.ofVirtual().name("cais-outage-" + dependency.name().toLowerCase()).start(() -> awaitRecovery(dependency));
+        Thread.ofVirtual().name("cais-outage-" + dependency.name().toLowerCase()).start(() -> {
+            boolean poolOnly = dependency == Dependency.DATABASE && Unavailability.isPoolExhaustion(cause)
+                    && answersOutsidePool();
+            if (poolOnly) {
+                AgroalConnectionPoolConfiguration pool = dataSource.get().getConfiguration().connectionPoolConfiguration();
+                LOG.warnf("PostgreSQL connection pool exhausted: all %d connections stayed busy for %s while PostgreSQL "
+                        + "itself answers; answering 503 until one is free (raise quarkus.datasource.jdbc.max-size, "
+                        + "or look for slow statements) (%s)", pool.maxSize(), pool.acquisitionTimeout(), rootCause(cause));
+            } else {
+                LOG.warnf("%s unavailable: answering 503 until it is back (%s)", dependency.label(), rootCause(cause));
+            }
+            awaitRecovery(dependency, poolOnly ? "PostgreSQL connection pool has free connections again"
+                    : dependency.label() + " available again");
+        });
     }
 
     /** Whether requests are failing because {@code dependency} is down (until a probe finds it back). */
@@ -64,7 +82,7 @@ public class Outages {
         }
     }
 
-    private void awaitRecovery(Dependency dependency) {
+    private void awaitRecovery(Dependency dependency, String recovered) {
         long pause = Math.max(50, config.probeInterval().toMillis());
         while (!stopped) {
             try {
@@ -77,7 +95,7 @@ public class Outages {
                 synchronized (current) {
                     outage = current.remove(dependency);
                 }
-                LOG.infof("%s available again after %d ms (%d requests answered 503)", dependency.label(),
+                LOG.infof("%s after %d ms (%d requests answered 503)", recovered,
                         Duration.ofNanos(System.nanoTime() - outage.startNanos).toMillis(), outage.failures.get());
                 return;
             }
@@ -96,6 +114,37 @@ public class Outages {
             }
             return true;
         } catch (Exception | LinkageError stillDown) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether PostgreSQL answers a connection of its own, opened beside the pool with the pool's URL, credentials and
+     * driver properties: the pool finding no free connection in time is then its size against the load (or slow
+     * statements), not the database being down (a frozen or stopped server fails this within the probe timeout).
+     */
+    private boolean answersOutsidePool() {
+        try {
+            AgroalConnectionFactoryConfiguration factory = dataSource.get().getConfiguration()
+                    .connectionPoolConfiguration().connectionFactoryConfiguration();
+            Properties properties = new Properties();
+            properties.putAll(factory.jdbcProperties());
+            if (factory.principal() != null) {
+                properties.setProperty("user", factory.principal().getName());
+            }
+            for (Object credential : factory.credentials()) {
+                if (credential instanceof SimplePassword password) {
+                    properties.setProperty("password", password.getWord());
+                }
+            }
+            String seconds = Integer.toString(PROBE_TIMEOUT_SECONDS);
+            properties.setProperty("connectTimeout", seconds);
+            properties.setProperty("loginTimeout", seconds);
+            properties.setProperty("socketTimeout", seconds);
+            try (Connection connection = new org.postgresql.Driver().connect(factory.jdbcUrl(), properties)) {
+                return connection != null && connection.isValid(PROBE_TIMEOUT_SECONDS);
+            }
+        } catch (Exception | LinkageError notAnswering) {
             return false;
         }
     }

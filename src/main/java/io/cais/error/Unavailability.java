@@ -85,7 +85,25 @@ public final class Unavailability {
         if (state != null && (state.startsWith("08") || DATABASE_STATES.contains(state))) {
             return true;
         }
-        // Agroal's pool found no connection within quarkus.datasource.jdbc.acquisition-timeout (no SQLState).
+        return isAcquisitionTimeout(sql);
+    }
+
+    /**
+     * Whether the failure is the pool finding no connection within {@code quarkus.datasource.jdbc.acquisition-timeout}:
+     * every connection busy, or none could be opened (which of the two, {@link Outages} finds out).
+     */
+    public static boolean isPoolExhaustion(Throwable failure) {
+        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+        for (Throwable cause = failure; cause != null && seen.put(cause, true) == null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && isAcquisitionTimeout(sql)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Agroal's pool found no connection in time: an SQLException without SQLState saying so. */
+    private static boolean isAcquisitionTimeout(SQLException sql) {
         return sql.getMessage() != null && sql.getMessage().toLowerCase(Locale.ROOT).contains("acquisition timeout");
     }
 }

@@ -12,10 +12,19 @@ import io.cais.testing.Signals;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -73,6 +82,59 @@ class OutageIT {
                 assertThat(answeredDuringLastOutage(log, "PostgreSQL")).isGreaterThanOrEqualTo(5);
                 assertThat(log).doesNotContain("failed unexpectedly");
             }
+        }
+    }
+
+    @Test
+    void aPoolWithNoFreeConnectionWhilePostgresAnswersIsLoggedAsThePoolNotAsAnOutage() throws Exception {
+        Path work = Files.createTempDirectory("cais-outage-pool");
+        try (DedicatedPostgres postgres = DedicatedPostgres.start(work.resolve("pg"))) {
+            Map<String, String> config = postgres.registryConfig();
+            config.put("cais.storage.filesystem.root", work.resolve("blobs").toString());
+            config.putAll(Map.of("quarkus.datasource.jdbc.max-size", "2", "quarkus.datasource.jdbc.acquisition-timeout", "1s",
+                    // The requests below wait for a lock far longer than the pool waits for a connection.
+                    "cais.database.lock-timeout", "60", "cais.database.statement-timeout", "60",
+                    "cais.database.socket-timeout", "90"));
+            try (RegistryProcess registry = RegistryProcess.start(work.resolve("cais"), config);
+                 Connection locker = DriverManager.getConnection(postgres.jdbcUrl(), "postgres", "");
+                 ExecutorService clients = Executors.newFixedThreadPool(2)) {
+                pushBlob(registry, "pool");
+                locker.setAutoCommit(false);
+                try (Statement lock = locker.createStatement()) {
+                    lock.execute("LOCK TABLE repository IN ACCESS EXCLUSIVE MODE");
+                }
+                // Two listings wait for the lock, each holding one of the pool's two connections.
+                List<Future<HttpResponse<byte[]>>> waiting = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    waiting.add(clients.submit(() -> Http.send("GET", registry.url("/v2/_catalog"), null)));
+                }
+                awaitLockWaiters(locker, 2);
+
+                assertUnavailableWithin(registry, "GET", "/v2/_catalog", Duration.ofSeconds(1).plus(SLACK), "PostgreSQL");
+                awaitLog(registry, "PostgreSQL connection pool exhausted: all 2 connections stayed busy", 1);
+                locker.rollback();
+                for (Future<HttpResponse<byte[]>> listing : waiting) {
+                    assertThat(listing.get().statusCode()).isEqualTo(200);
+                }
+                awaitLog(registry, "PostgreSQL connection pool has free connections again", 1);
+                assertThat(registry.log()).doesNotContain("PostgreSQL unavailable").doesNotContain("failed unexpectedly");
+            }
+        }
+    }
+
+    /** Waits until {@code count} other sessions wait for a lock. */
+    private static void awaitLockWaiters(Connection connection, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try (Statement query = connection.createStatement();
+                 ResultSet rows = query.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) {
+                rows.next();
+                if (rows.getInt(1) >= count) {
+                    return;
+                }
+            }
+            assertThat(System.nanoTime()).as("sessions waiting for the lock").isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 
