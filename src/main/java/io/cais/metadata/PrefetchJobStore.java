@@ -13,18 +13,29 @@ import java.util.UUID;
 
 /**
  * Pre-fetch jobs of the pull-through cache and their per-image progress ({@code prefetch_job},
- * {@code prefetch_image}), so that every replica answers a job's progress. The job runs on the replica that accepted
- * it, which is the only writer of its rows and refreshes its heartbeat; a running job whose heartbeat is older than
- * the claim expiry reads as {@code abandoned}, and {@code ProxyJanitor} records it so.
+ * {@code prefetch_image}), so that every replica answers a job's progress. The job runs on one replica at a time,
+ * named in its row, which refreshes its heartbeat; a running job whose heartbeat is older than the claim expiry is
+ * taken over by another replica ({@link #adoptStale}), which goes on from the first unfinished image. A job taken over
+ * {@link #MAX_ADOPTIONS} times is left {@code abandoned} ({@code ProxyJanitor} records it so).
  *
- * <p>Locking: every write is one statement on one job's rows, by its one writer (or by the janitor, only once the
- * writer is silent, and only while the row still says {@code running}), so nothing waits but for a row's statement.
+ * <p>Locking: every write is one autocommit statement on one job's rows. The runner's writes are fenced by its
+ * replica name (an image or job row changes only while the job still names that replica), so a replica that stalled
+ * past the expiry and wakes after a takeover finds its writes refused and stops. A takeover is one
+ * {@code UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) AND heartbeat < … RETURNING}: two replicas adopting at
+ * once skip each other's row, and the outer {@code WHERE} re-checks the heartbeat on the committed row, so a job is
+ * adopted once per silence. Nothing waits but for one row's statement.
  */
 @ApplicationScoped
 public class PrefetchJobStore {
 
     /** How long a finished job's progress is kept. */
     public static final Duration KEPT = Duration.ofDays(1);
+    /** Takeovers after which a job whose replica stopped is left abandoned. */
+    public static final int MAX_ADOPTIONS = 3;
+
+    /** A job taken over from a replica that stopped: its images, and which of them are finished. */
+    public record Adopted(UUID id, String upstream, List<String> images, List<Boolean> finished) {
+    }
 
     public record ImageProgress(String image, String state, int manifests, int blobs, long bytes, String error) {
     }
@@ -51,17 +62,40 @@ public class PrefetchJobStore {
         jdbc.batch("INSERT INTO prefetch_image (job_id, position, image) VALUES (?, ?, ?)", rows);
     }
 
-    /** The job with its images; a running job whose replica is silent for longer than {@code expiry} is abandoned. */
+    /**
+     * The job with its images; a running job whose replica is silent for longer than {@code expiry} and that no
+     * replica will take over any more reads as abandoned.
+     */
     public Optional<Job> find(String upstream, UUID id, Duration expiry) {
-        return jdbc.first("SELECT id, upstream, replica, CASE WHEN state = 'running' AND heartbeat < now() - "
-                                + "make_interval(secs => ?) THEN 'abandoned' ELSE state END, started_at, finished_at "
+        return jdbc.first("SELECT id, upstream, replica, CASE WHEN state = 'running' AND adoptions >= ? AND heartbeat < "
+                                + "now() - make_interval(secs => ?) THEN 'abandoned' ELSE state END, started_at, finished_at "
                                 + "FROM prefetch_job WHERE id = ? AND upstream = ?",
                         row -> new JobRow(row.getObject(1, UUID.class), row.getString(2), row.getString(3),
                                 row.getString(4), row.getObject(5, OffsetDateTime.class),
                                 row.getObject(6, OffsetDateTime.class)),
-                        FetchClaimStore.seconds(expiry), id, upstream)
+                        MAX_ADOPTIONS, FetchClaimStore.seconds(expiry), id, upstream)
                 .map(job -> new Job(job.id(), job.upstream(), job.replica(), job.state(), job.startedAt(),
                         job.finishedAt(), images(job.id())));
+    }
+
+    /**
+     * Takes over one running job whose replica is silent for longer than {@code expiry} (the oldest), naming
+     * {@code replica} as its runner; empty when there is none.
+     */
+    public Optional<Adopted> adoptStale(String replica, Duration expiry) {
+        double seconds = FetchClaimStore.seconds(expiry);
+        return jdbc.first("UPDATE prefetch_job SET replica = ?, heartbeat = now(), adoptions = adoptions + 1 WHERE id = "
+                                + "(SELECT id FROM prefetch_job WHERE state = 'running' AND adoptions < ? AND heartbeat < now() "
+                                + "- make_interval(secs => ?) ORDER BY started_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
+                                + "AND state = 'running' AND heartbeat < now() - make_interval(secs => ?) RETURNING id, upstream",
+                        row -> new JobRow(row.getObject(1, UUID.class), row.getString(2), replica, "running", null, null),
+                        replica, MAX_ADOPTIONS, seconds, seconds)
+                .map(job -> {
+                    List<ImageProgress> images = images(job.id());
+                    return new Adopted(job.id(), job.upstream(), images.stream().map(ImageProgress::image).toList(),
+                            images.stream().map(image -> image.state().equals("done") || image.state().equals("failed"))
+                                    .toList());
+                });
     }
 
     private List<ImageProgress> images(UUID id) {
@@ -71,28 +105,36 @@ public class PrefetchJobStore {
                         row.getLong(5), row.getString(6)), id);
     }
 
-    /** Marks the image started. */
-    public void startImage(UUID id, int position) {
-        jdbc.update("UPDATE prefetch_image SET state = 'running' WHERE job_id = ? AND position = ?", id, position);
+    /** The job still names {@code replica} as its runner (a fence on the runner's writes). */
+    private static final String RUN_BY = " AND EXISTS (SELECT 1 FROM prefetch_job WHERE id = ? AND replica = ? "
+            + "AND state = 'running')";
+
+    /**
+     * Marks the image started by {@code replica}, its counts reset (a job taken over starts its unfinished image
+     * again); false when the job is no longer this replica's to run.
+     */
+    public boolean startImage(UUID id, int position, String replica) {
+        return jdbc.update("UPDATE prefetch_image SET state = 'running', manifests = 0, blobs = 0, bytes = 0, error = NULL "
+                + "WHERE job_id = ? AND position = ?" + RUN_BY, id, position, id, replica) == 1;
     }
 
-    /** Adds what the image's fetch did since the last call. */
-    public void addProgress(UUID id, int position, int manifests, int blobs, long bytes) {
-        jdbc.update("UPDATE prefetch_image SET manifests = manifests + ?, blobs = blobs + ?, bytes = bytes + ? "
-                + "WHERE job_id = ? AND position = ?", manifests, blobs, bytes, id, position);
+    /** Adds what the image's fetch did since the last call; false when the job is no longer this replica's. */
+    public boolean addProgress(UUID id, int position, String replica, int manifests, int blobs, long bytes) {
+        return jdbc.update("UPDATE prefetch_image SET manifests = manifests + ?, blobs = blobs + ?, bytes = bytes + ? "
+                + "WHERE job_id = ? AND position = ?" + RUN_BY, manifests, blobs, bytes, id, position, id, replica) == 1;
     }
 
-    /** Ends the image: done, or failed with why. */
-    public void finishImage(UUID id, int position, String error) {
-        jdbc.update("UPDATE prefetch_image SET state = ?, error = ? WHERE job_id = ? AND position = ?",
-                error == null ? "done" : "failed", error, id, position);
+    /** Ends the image: done, or failed with why; false when the job is no longer this replica's. */
+    public boolean finishImage(UUID id, int position, String replica, String error) {
+        return jdbc.update("UPDATE prefetch_image SET state = ?, error = ? WHERE job_id = ? AND position = ?" + RUN_BY,
+                error == null ? "done" : "failed", error, id, position, id, replica) == 1;
     }
 
-    /** Ends the job: failed when any image failed, done otherwise. */
-    public void finish(UUID id) {
+    /** Ends the job: failed when any image failed, done otherwise (only while {@code replica} runs it). */
+    public void finish(UUID id, String replica) {
         jdbc.update("UPDATE prefetch_job SET finished_at = now(), heartbeat = now(), state = CASE WHEN EXISTS "
                 + "(SELECT 1 FROM prefetch_image WHERE job_id = ? AND state = 'failed') THEN 'failed' ELSE 'done' END "
-                + "WHERE id = ? AND state = 'running'", id, id);
+                + "WHERE id = ? AND state = 'running' AND replica = ?", id, id, replica);
     }
 
     /** Refreshes the heartbeat of the replica's running jobs. */
@@ -101,12 +143,13 @@ public class PrefetchJobStore {
     }
 
     /**
-     * Records running jobs silent for longer than {@code expiry} as abandoned, and deletes jobs finished longer than
-     * {@link #KEPT} ago; returns how many rows changed.
+     * Records running jobs silent for longer than {@code expiry} that no replica takes over any more as abandoned,
+     * and deletes jobs finished longer than {@link #KEPT} ago; returns how many rows changed.
      */
     public int expire(Duration expiry) {
         return jdbc.update("UPDATE prefetch_job SET state = 'abandoned', finished_at = now() WHERE state = 'running' "
-                        + "AND heartbeat < now() - make_interval(secs => ?)", FetchClaimStore.seconds(expiry))
+                        + "AND adoptions >= ? AND heartbeat < now() - make_interval(secs => ?)", MAX_ADOPTIONS,
+                FetchClaimStore.seconds(expiry))
                 + jdbc.update("DELETE FROM prefetch_job WHERE finished_at < now() - make_interval(secs => ?)",
                 FetchClaimStore.seconds(KEPT));
     }

@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * into its cache namespace before any node asks — every platform of an index, every config and layer — through the
  * same {@link PullThrough} paths as a pull, on a virtual thread of the replica that accepted the job. The job and its
  * per-image progress are kept in PostgreSQL ({@link PrefetchJobStore}) for a day, so every replica answers its
- * progress; the running replica refreshes the job's heartbeat, and a job whose replica died reads as
- * {@code abandoned} once the heartbeat is older than {@code cais.proxy.claim-expiry}.
+ * progress; the running replica refreshes the job's heartbeat. When that replica stops (a rolling update, a crash),
+ * another takes the job over once the heartbeat is older than {@code cais.proxy.claim-expiry} and goes on from the
+ * first unfinished image; after {@link PrefetchJobStore#MAX_ADOPTIONS} takeovers the job reads as {@code abandoned}.
  */
 @ApplicationScoped
 public class Prefetch {
@@ -95,7 +96,7 @@ public class Prefetch {
         List<String> list = List.copyOf(images);
         jobs.create(id, upstreamName, claims.replica(), list);
         running.incrementAndGet();
-        Thread.ofVirtual().name("prefetch-" + id).start(() -> run(upstream, id, list));
+        Thread.ofVirtual().name("prefetch-" + id).start(() -> run(upstream, id, list, List.of()));
         return progress(upstreamName, id.toString()).orElseThrow();
     }
 
@@ -117,24 +118,66 @@ public class Prefetch {
         }
     }
 
-    private void run(Upstream upstream, UUID id, List<String> images) {
+    /**
+     * Takes over a job whose replica stopped, one per run, so that the work of several stopped replicas spreads over
+     * the replicas left.
+     */
+    @Scheduled(every = "${cais.proxy.claim-heartbeat}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void adoptStale() {
+        try {
+            jobs.adoptStale(claims.replica(), config.claimExpiry()).ifPresent(this::resume);
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "could not look for pre-fetch jobs to take over; the next run tries again");
+        }
+    }
+
+    private void resume(PrefetchJobStore.Adopted job) {
+        LOG.infof("pre-fetch %s taken over from a replica that stopped", job.id());
+        running.incrementAndGet();
+        Optional<Upstream> upstream = upstreams.named(job.upstream());
+        if (upstream.isEmpty()) {
+            try {
+                for (int position = 0; position < job.images().size(); position++) {
+                    if (!job.finished().get(position)) {
+                        jobs.finishImage(job.id(), position, claims.replica(), "upstream " + job.upstream() + " was deleted");
+                    }
+                }
+                jobs.finish(job.id(), claims.replica());
+            } finally {
+                running.decrementAndGet();
+            }
+            return;
+        }
+        Thread.ofVirtual().name("prefetch-" + job.id()).start(() -> run(upstream.get(), job.id(), job.images(),
+                job.finished()));
+    }
+
+    /** Fetches every image not {@code finished} (by position; an empty list: none is). */
+    private void run(Upstream upstream, UUID id, List<String> images, List<Boolean> finished) {
+        String replica = claims.replica();
         try {
             for (int position = 0; position < images.size(); position++) {
+                if (!finished.isEmpty() && finished.get(position)) {
+                    continue;
+                }
+                if (!jobs.startImage(id, position, replica)) {
+                    LOG.warnf("pre-fetch %s was taken over by another replica while this one was silent; stopping", id);
+                    return;
+                }
                 String image = images.get(position);
                 String error = null;
                 try {
-                    jobs.startImage(id, position);
                     ImageName name = parse(upstream, image);
                     ManifestRecord root = pull.manifest(name.repository(), name.reference(), true, false).manifest();
-                    fetchContent(id, position, name.repository(), root);
+                    fetchContent(id, position, replica, name.repository(), root);
                     pull.storePending(name.repository());
                 } catch (RuntimeException e) {
                     error = e instanceof RegistryException registry ? registry.getMessage() : e.toString();
                     LOG.warnf("pre-fetch %s of %s: %s", id, image, error);
                 }
-                jobs.finishImage(id, position, error);
+                jobs.finishImage(id, position, replica, error);
             }
-            jobs.finish(id);
+            jobs.finish(id, replica);
             LOG.infof("pre-fetch %s finished", id);
         } catch (RuntimeException e) {
             // PostgreSQL is gone: the job's heartbeat stops with this thread, and it reads as abandoned.
@@ -145,12 +188,12 @@ public class Prefetch {
     }
 
     /** Every child of an index, every blob of an image manifest. */
-    private void fetchContent(UUID id, int position, String repository, ManifestRecord manifest) {
-        jobs.addProgress(id, position, 1, 0, 0);
+    private void fetchContent(UUID id, int position, String replica, String repository, ManifestRecord manifest) {
+        jobs.addProgress(id, position, replica, 1, 0, 0);
         ParsedManifest parsed = ManifestParser.parse(manifest.payload(), manifest.mediaType());
         for (Descriptor child : parsed.children()) {
-            fetchContent(id, position, repository, pull.manifest(repository, new Reference.ByDigest(child.digest()), true,
-                    false).manifest());
+            fetchContent(id, position, replica, repository, pull.manifest(repository,
+                    new Reference.ByDigest(child.digest()), true, false).manifest());
         }
         for (Descriptor blob : parsed.blobs()) {
             if (links.linkedSize(repository, blob.digest()).isEmpty()
@@ -161,7 +204,7 @@ public class Prefetch {
                     throw new UncheckedIOException(e);
                 }
             }
-            jobs.addProgress(id, position, 0, 1, blob.size());
+            jobs.addProgress(id, position, replica, 0, 1, blob.size());
         }
     }
 

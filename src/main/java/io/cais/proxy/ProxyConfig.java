@@ -51,14 +51,14 @@ public interface ProxyConfig {
 
     /**
      * How often a replica refreshes the heartbeat of its fetch claims (a manifest or blob it fetches from the upstream
-     * while other replicas wait for it) and of its running pre-fetch jobs.
+     * while other replicas wait for it) and of its running pre-fetch jobs, and looks for a job to take over.
      */
     @WithDefault("PT5S")
     Duration claimHeartbeat();
 
     /**
      * A fetch claim or pre-fetch job whose heartbeat is older than this is given up: another replica fetches the
-     * content itself; the job reads as {@code abandoned}. Longer than {@code claim-heartbeat}.
+     * content itself, or takes the job over. Longer than {@code claim-heartbeat}.
      */
     @WithDefault("PT30S")
     Duration claimExpiry();

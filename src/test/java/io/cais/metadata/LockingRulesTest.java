@@ -63,6 +63,9 @@ class LockingRulesTest {
     @Inject
     FetchClaimStore claims;
 
+    @Inject
+    PrefetchJobStore prefetchJobs;
+
     @Test
     void aManifestPushRacingAnUnlinkOfItsLayerNeverLeavesTheManifestWithAnUnlinkedLayer() throws Exception {
         String repo = Blobs.repository("lock-layer");
@@ -250,6 +253,49 @@ class LockingRulesTest {
      */
     private static long deleterDelay(int round) {
         return round % 2 == 0 ? 0 : round;
+    }
+
+    @Test
+    void replicasTakingOverAStalePrefetchJobAtOnceLeaveItWithExactlyOneRunner() throws Exception {
+        // Silent for 10 s: stale for these racers (expiry 1 s), not for this application's own scheduled takeover
+        // (cais.proxy.claim-expiry, 30 s). Started long ago, so that it is the oldest stale job each racer sees first.
+        Duration expiry = Duration.ofSeconds(1);
+        List<String> replicas = List.of("r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8");
+        for (int round = 0; round < ROUNDS; round++) {
+            UUID job = UUID.randomUUID();
+            prefetchJobs.create(job, "race.example", "stopped", List.of("library/a:1"));
+            execute("UPDATE prefetch_job SET heartbeat = now() - interval '10 seconds', started_at = timestamptz "
+                    + "'2000-01-01 00:00:00+00' WHERE id = '" + job + "'");
+            List<String> runners = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CountDownLatch go = new CountDownLatch(1);
+            try (ExecutorService racers = Executors.newFixedThreadPool(replicas.size())) {
+                List<Future<?>> adopting = new ArrayList<>();
+                for (String replica : replicas) {
+                    adopting.add(racers.submit(() -> {
+                        go.await();
+                        prefetchJobs.adoptStale(replica, expiry).filter(adopted -> adopted.id().equals(job))
+                                .ifPresent(adopted -> runners.add(replica));
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (Future<?> adoption : adopting) {
+                    adoption.get();
+                }
+            }
+            assertThat(runners).as("replicas that took " + job + " over").hasSize(1);
+            PrefetchJobStore.Job stored = prefetchJobs.find("race.example", job, expiry).orElseThrow();
+            assertThat(stored.replica()).isEqualTo(runners.getFirst());
+            assertThat(prefetchJobs.adoptStale("late", expiry).filter(adopted -> adopted.id().equals(job)))
+                    .as("its heartbeat is fresh again").isEmpty();
+            prefetchJobs.finish(job, stored.replica());
+        }
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            assertThat(statement.executeUpdate()).isPositive();
+        }
     }
 
     /**

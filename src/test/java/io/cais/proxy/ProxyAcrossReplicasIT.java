@@ -43,7 +43,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * upstream request per manifest and blob for concurrent cold pulls spread over both replicas (counted in the
  * upstream's access log), a pending manifest fetched through one replica served and stored by the other, a pre-fetch
  * job's progress answered by both; a claim of a replica that stopped is taken over once stale, and one that streams
- * longer than the claim expiry keeps its claim through heartbeats; a pre-fetch whose replica stops reads as abandoned.
+ * longer than the claim expiry keeps its claim through heartbeats; a pre-fetch whose replica stops is taken over by
+ * another replica and completes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxyAcrossReplicasIT {
@@ -230,28 +231,40 @@ class ProxyAcrossReplicasIT {
     }
 
     @Test
-    void aPrefetchWhoseReplicaStopsReadsAsAbandonedOnTheOtherReplicas() throws Exception {
+    void aPrefetchWhoseReplicaStopsIsTakenOverByAnotherReplicaAndCompletes() throws Exception {
         OciLayouts.Image image = pushUpstream("team/stuck", "v1", 1);
         // Live claims on its config and layer that no replica releases: the job waits for them and is still running.
         for (OciLayouts.Blob blob : List.of(image.config(), image.layers().getFirst())) {
             execute("INSERT INTO proxy_fetch_claim (repository, resource, replica, heartbeat) VALUES ('" + CACHE
                     + "/team/stuck', 'blobs/" + blob.digest() + "', 'a-replica-that-hangs', now() + interval '1 hour')");
         }
+        String location;
+        String stopped;
         try {
-            String location;
             try (RegistryProcess c = RegistryProcess.start(work.resolve("c"), config)) {
                 location = startPrefetch(c, "team/stuck:v1");
                 JsonNode running = progress(b.url(location));
                 assertThat(running.path("state").asText()).isEqualTo("running");
+                stopped = running.path("replica").asText();
                 c.terminate();
                 assertThat(c.awaitExit(java.time.Duration.ofSeconds(60))).isTrue();
             }
-            JsonNode progress = progressOnceEnded(b.url(location));
-            assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("abandoned");
-            assertThat(progress(a.url(location)).path("state").asText())
-                    .isEqualTo("abandoned");
+            JsonNode adopted = progressOnceTakenOverFrom(b.url(location), stopped);
+            assertThat(adopted.path("state").asText()).as(adopted.toString()).isEqualTo("running");
+            assertThat(progress(a.url(location)).path("replica").asText()).isEqualTo(adopted.path("replica").asText());
         } finally {
             execute("DELETE FROM proxy_fetch_claim WHERE replica = 'a-replica-that-hangs'");
+        }
+
+        JsonNode progress = progressOnceEnded(a.url(location));
+        assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("done");
+        assertThat(progress.path("imageProgress").get(0).path("state").asText()).isEqualTo("done");
+        assertThat(progress.path("manifests").asInt()).as("counted once, not once per replica that ran the image").isEqualTo(1);
+        assertThat(progress.path("blobs").asInt()).isEqualTo(2);
+        assertThat(progress(b.url(location))).isEqualTo(progress);
+        assertThat(ImagePulls.blobs(b, CACHE + "/team/stuck", image)).isEqualTo(ImagePulls.OK);
+        for (OciLayouts.Blob blob : List.of(image.config(), image.layers().getFirst())) {
+            assertThat(upstream.answered("GET", "/v2/team/stuck/blobs/" + blob.digest(), 200)).as(blob.digest()).isEqualTo(1);
         }
     }
 
@@ -268,6 +281,16 @@ class ProxyAcrossReplicasIT {
         assertThat(started.statusCode()).as(new String(started.body(), StandardCharsets.UTF_8)).isEqualTo(202);
         // The Location is absolute, naming the replica that took the request: keep its path, to ask any replica.
         return URI.create(started.headers().firstValue("Location").orElseThrow()).getPath();
+    }
+
+    /** The job's progress once a replica other than {@code stopped} runs it (or after a minute). */
+    private JsonNode progressOnceTakenOverFrom(String url, String stopped) throws Exception {
+        JsonNode progress = progress(url);
+        for (int i = 0; i < 600 && progress.path("replica").asText().equals(stopped); i++) {
+            Thread.sleep(100);
+            progress = progress(url);
+        }
+        return progress;
     }
 
     /** The job's progress once it is no longer running (or after a minute). */

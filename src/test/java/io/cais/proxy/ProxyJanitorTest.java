@@ -19,7 +19,10 @@ import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What the pull-through cache leaves behind is deleted: expired pending manifests, stale fetch claims, jobs of dead replicas. */
+/**
+ * What the pull-through cache leaves behind is deleted: expired pending manifests, stale fetch claims, jobs of dead
+ * replicas; and a pre-fetch job taken over from a replica refuses that replica's writes.
+ */
 @QuarkusTest
 @QuarkusTestResource(PostgresTestResource.class)
 class ProxyJanitorTest {
@@ -54,11 +57,12 @@ class ProxyJanitorTest {
         execute("UPDATE proxy_pending_manifest SET fetched_at = now() - interval '31 minutes' WHERE repository = '" + repo
                 + "' AND reference = 'old'");
         execute("UPDATE proxy_fetch_claim SET heartbeat = now() - interval '1 minute' WHERE replica = 'dead-replica'");
-        execute("UPDATE prefetch_job SET heartbeat = now() - interval '1 minute' WHERE replica = 'dead-replica'");
+        execute("UPDATE prefetch_job SET heartbeat = now() - interval '1 minute', adoptions = "
+                + PrefetchJobStore.MAX_ADOPTIONS + " WHERE replica = 'dead-replica'");
 
         assertThat(pendingManifests.find(repo, "old")).as("past its lifetime, never served").isEmpty();
         assertThat(prefetchJobs.find("janitor.example", silent, Duration.ofSeconds(30)).orElseThrow().state())
-                .as("a job whose replica is silent reads as abandoned at once").isEqualTo("abandoned");
+                .as("a job silent and taken over too often reads as abandoned at once").isEqualTo("abandoned");
 
         janitor.purgeLeftovers();
 
@@ -71,6 +75,29 @@ class ProxyJanitorTest {
         assertThat(abandoned.finishedAt()).isNotNull();
         assertThat(prefetchJobs.find("janitor.example", running, Duration.ofSeconds(30)).orElseThrow().state())
                 .isEqualTo("running");
+    }
+
+    @Test
+    void aPrefetchJobsWritesAreRefusedToAReplicaItWasTakenOverFrom() throws Exception {
+        UUID job = UUID.randomUUID();
+        prefetchJobs.create(job, "fenced.example", "stalled-replica", List.of("library/a:1", "library/b:1"));
+        assertThat(prefetchJobs.startImage(job, 0, "stalled-replica")).isTrue();
+        assertThat(prefetchJobs.addProgress(job, 0, "stalled-replica", 1, 2, 300)).isTrue();
+        execute("UPDATE prefetch_job SET replica = 'adopting-replica' WHERE id = '" + job + "'");
+
+        assertThat(prefetchJobs.addProgress(job, 0, "stalled-replica", 1, 1, 100)).isFalse();
+        assertThat(prefetchJobs.finishImage(job, 0, "stalled-replica", null)).isFalse();
+        assertThat(prefetchJobs.startImage(job, 1, "stalled-replica")).isFalse();
+        prefetchJobs.finish(job, "stalled-replica");
+        PrefetchJobStore.Job stored = prefetchJobs.find("fenced.example", job, Duration.ofSeconds(30)).orElseThrow();
+        assertThat(stored.state()).isEqualTo("running");
+        assertThat(stored.images().get(0)).isEqualTo(new PrefetchJobStore.ImageProgress("library/a:1", "running", 1, 2, 300, null));
+
+        assertThat(prefetchJobs.startImage(job, 0, "adopting-replica")).as("the new runner starts the image again").isTrue();
+        stored = prefetchJobs.find("fenced.example", job, Duration.ofSeconds(30)).orElseThrow();
+        assertThat(stored.images().get(0)).isEqualTo(new PrefetchJobStore.ImageProgress("library/a:1", "running", 0, 0, 0, null));
+        prefetchJobs.finish(job, "adopting-replica");
+        assertThat(prefetchJobs.find("fenced.example", job, Duration.ofSeconds(30)).orElseThrow().state()).isEqualTo("done");
     }
 
     private void execute(String sql) throws Exception {
