@@ -106,7 +106,7 @@ public class BlobResource {
             PullThrough.BlobFetch fetch = proxy.blob(repository, digest);
             if (fetch instanceof PullThrough.BlobFetch.Streaming cold) {
                 if (rangeHeader == null) {
-                    return coldBlob(digest, cold);
+                    return coldBlob(digest, cold, httpRequest);
                 }
                 cold.body().write(OutputStream.nullOutputStream()); // a range of a cold blob: store it whole first
             }
@@ -138,9 +138,23 @@ public class BlobResource {
         return blobHeaders(response.entity(entity), digest, length).build();
     }
 
-    /** A blob streamed from the upstream while it is stored; its length when the upstream gave one, else chunked. */
-    private Response coldBlob(Digest digest, PullThrough.BlobFetch.Streaming cold) {
-        Response.ResponseBuilder response = blobHeaders(Response.ok(cold.body()), digest, cold.length());
+    /**
+     * A blob streamed from the upstream while it is stored; its length when the upstream gave one, else chunked. When
+     * the fetch fails after part of the blob reached the client, the connection is cut as in {@link #relay}; before
+     * that, the client gets the error JSON.
+     */
+    private Response coldBlob(Digest digest, PullThrough.BlobFetch.Streaming cold, HttpServerRequest httpRequest) {
+        StreamingOutput body = out -> {
+            try {
+                cold.body().write(out);
+            } catch (IOException | RuntimeException e) {
+                if (httpRequest.response().headWritten()) {
+                    cut(httpRequest);
+                }
+                throw e;
+            }
+        };
+        Response.ResponseBuilder response = blobHeaders(Response.ok(body), digest, cold.length());
         if (cold.length() < 0) {
             response.header(HttpHeaders.CONTENT_LENGTH, null);
         }

@@ -12,6 +12,7 @@ import io.cais.metadata.BlobLinkStore;
 import io.cais.metadata.ManifestRecord;
 import io.cais.metadata.PrefetchJobStore;
 import io.cais.metadata.PrefetchJobStore.ImageProgress;
+import io.cais.metadata.PrefetchJobStore.Runner;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -22,9 +23,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Ahead of time: fetches a list of images ({@code library/nginx:1.27}, {@code library/alpine@sha256:…}) of an upstream
@@ -33,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * per-image progress are kept in PostgreSQL ({@link PrefetchJobStore}) for a day, so every replica answers its
  * progress; the running replica refreshes the job's heartbeat. When that replica stops (a rolling update, a crash),
  * another takes the job over once the heartbeat is older than {@code cais.proxy.claim-expiry} and goes on from the
- * first unfinished image; after {@link PrefetchJobStore#MAX_ADOPTIONS} takeovers the job reads as {@code abandoned}.
+ * first unfinished image; a job whose runner stops after {@link PrefetchJobStore#MAX_ADOPTIONS} takeovers reads as
+ * {@code abandoned}.
  */
 @ApplicationScoped
 public class Prefetch {
@@ -43,7 +46,8 @@ public class Prefetch {
 
     /**
      * What a job did so far; {@code state} is {@code running}, {@code done}, {@code failed} (some image failed) or
-     * {@code abandoned} (the replica running it stopped); {@code replica} identifies the process that runs it.
+     * {@code abandoned} (its runner stopped after the last takeover allowed); {@code replica} identifies the process
+     * that runs it.
      */
     public record Progress(String id, String upstream, String state, int images, int imagesDone, int manifests, int blobs,
                            long bytes, List<String> errors, Instant startedAt, Instant finishedAt, String replica,
@@ -82,7 +86,15 @@ public class Prefetch {
     @Inject
     ProxyConfig config;
 
-    private final AtomicInteger running = new AtomicInteger();
+    /** The jobs this process runs, each with the runner it runs it as: their heartbeats are refreshed. */
+    private final Map<UUID, Runner> running = new ConcurrentHashMap<>();
+
+    /** A fenced write was refused: the job was taken over while this runner was silent. */
+    private static final class TakenOver extends RuntimeException {
+        TakenOver(UUID id) {
+            super("pre-fetch " + id + " was taken over by another runner while this one was silent", null, false, false);
+        }
+    }
 
     /** Starts a job; the image names are checked first (400 for a bad one, nothing started). */
     public Progress start(String upstreamName, List<String> images) {
@@ -94,9 +106,9 @@ public class Prefetch {
         images.forEach(image -> parse(upstream, image));
         UUID id = UUID.randomUUID();
         List<String> list = List.copyOf(images);
-        jobs.create(id, upstreamName, claims.replica(), list);
-        running.incrementAndGet();
-        Thread.ofVirtual().name("prefetch-" + id).start(() -> run(upstream, id, list, List.of()));
+        Runner runner = new Runner(claims.replica(), 0);
+        jobs.create(id, upstreamName, runner.replica(), list);
+        launch(upstream, id, list, List.of(), runner);
         return progress(upstreamName, id.toString()).orElseThrow();
     }
 
@@ -113,9 +125,7 @@ public class Prefetch {
 
     @Scheduled(every = "${cais.proxy.claim-heartbeat}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void heartbeat() {
-        if (running.get() > 0) {
-            jobs.refresh(claims.replica());
-        }
+        running.forEach(jobs::refresh);
     }
 
     /**
@@ -131,68 +141,74 @@ public class Prefetch {
         }
     }
 
+    /** Runs a job taken over; when its upstream was deleted meanwhile, its unfinished images fail saying so. */
     private void resume(PrefetchJobStore.Adopted job) {
         LOG.infof("pre-fetch %s taken over from a replica that stopped", job.id());
-        running.incrementAndGet();
         Optional<Upstream> upstream = upstreams.named(job.upstream());
-        if (upstream.isEmpty()) {
-            try {
-                for (int position = 0; position < job.images().size(); position++) {
-                    if (!job.finished().get(position)) {
-                        jobs.finishImage(job.id(), position, claims.replica(), "upstream " + job.upstream() + " was deleted");
-                    }
-                }
-                jobs.finish(job.id(), claims.replica());
-            } finally {
-                running.decrementAndGet();
-            }
+        if (upstream.isPresent()) {
+            launch(upstream.get(), job.id(), job.images(), job.finished(), job.runner());
             return;
         }
-        Thread.ofVirtual().name("prefetch-" + job.id()).start(() -> run(upstream.get(), job.id(), job.images(),
-                job.finished()));
+        for (int position = 0; position < job.images().size(); position++) {
+            if (!job.finished().get(position)) {
+                jobs.finishImage(job.id(), position, job.runner(), "upstream " + job.upstream() + " was deleted");
+            }
+        }
+        jobs.finish(job.id(), job.runner());
+    }
+
+    private void launch(Upstream upstream, UUID id, List<String> images, List<Boolean> finished, Runner runner) {
+        running.put(id, runner);
+        Thread.ofVirtual().name("prefetch-" + id).start(() -> run(upstream, id, images, finished, runner));
     }
 
     /** Fetches every image not {@code finished} (by position; an empty list: none is). */
-    private void run(Upstream upstream, UUID id, List<String> images, List<Boolean> finished) {
-        String replica = claims.replica();
+    private void run(Upstream upstream, UUID id, List<String> images, List<Boolean> finished, Runner runner) {
         try {
             for (int position = 0; position < images.size(); position++) {
                 if (!finished.isEmpty() && finished.get(position)) {
                     continue;
                 }
-                if (!jobs.startImage(id, position, replica)) {
-                    LOG.warnf("pre-fetch %s was taken over by another replica while this one was silent; stopping", id);
-                    return;
-                }
+                fenced(jobs.startImage(id, position, runner), id);
                 String image = images.get(position);
                 String error = null;
                 try {
                     ImageName name = parse(upstream, image);
                     ManifestRecord root = pull.manifest(name.repository(), name.reference(), true, false).manifest();
-                    fetchContent(id, position, replica, name.repository(), root);
+                    fetchContent(id, position, runner, name.repository(), root);
                     pull.storePending(name.repository());
+                } catch (TakenOver e) {
+                    throw e;
                 } catch (RuntimeException e) {
                     error = e instanceof RegistryException registry ? registry.getMessage() : e.toString();
                     LOG.warnf("pre-fetch %s of %s: %s", id, image, error);
                 }
-                jobs.finishImage(id, position, replica, error);
+                fenced(jobs.finishImage(id, position, runner, error), id);
             }
-            jobs.finish(id, replica);
+            fenced(jobs.finish(id, runner), id);
             LOG.infof("pre-fetch %s finished", id);
+        } catch (TakenOver e) {
+            LOG.warnf("%s; this one stops", e.getMessage());
         } catch (RuntimeException e) {
-            // PostgreSQL is gone: the job's heartbeat stops with this thread, and it reads as abandoned.
+            // PostgreSQL is gone: the job's heartbeat stops with this thread, and another replica takes it over.
             LOG.errorf(e, "pre-fetch %s stopped", id);
         } finally {
-            running.decrementAndGet();
+            running.remove(id, runner);
+        }
+    }
+
+    private static void fenced(boolean written, UUID id) {
+        if (!written) {
+            throw new TakenOver(id);
         }
     }
 
     /** Every child of an index, every blob of an image manifest. */
-    private void fetchContent(UUID id, int position, String replica, String repository, ManifestRecord manifest) {
-        jobs.addProgress(id, position, replica, 1, 0, 0);
+    private void fetchContent(UUID id, int position, Runner runner, String repository, ManifestRecord manifest) {
+        fenced(jobs.addProgress(id, position, runner, 1, 0, 0), id);
         ParsedManifest parsed = ManifestParser.parse(manifest.payload(), manifest.mediaType());
         for (Descriptor child : parsed.children()) {
-            fetchContent(id, position, replica, repository, pull.manifest(repository,
+            fetchContent(id, position, runner, repository, pull.manifest(repository,
                     new Reference.ByDigest(child.digest()), true, false).manifest());
         }
         for (Descriptor blob : parsed.blobs()) {
@@ -204,7 +220,7 @@ public class Prefetch {
                     throw new UncheckedIOException(e);
                 }
             }
-            jobs.addProgress(id, position, replica, 0, 1, blob.size());
+            fenced(jobs.addProgress(id, position, runner, 0, 1, blob.size()), id);
         }
     }
 

@@ -30,8 +30,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -83,13 +83,11 @@ public class UpstreamClient {
     void start() {
         http = HttpClient.newBuilder().connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
-        silenceClocks = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+        // A daemon thread, never shut down: requests still running during shutdown (a pre-fetch) keep their limit.
+        ScheduledThreadPoolExecutor clocks = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon()
                 .name("upstream-silence-clock").factory());
-    }
-
-    @jakarta.annotation.PreDestroy
-    void stop() {
-        silenceClocks.shutdownNow();
+        clocks.setRemoveOnCancelPolicy(true); // a body closed early leaves no task (and no buffers) behind
+        silenceClocks = clocks;
     }
 
     /**
@@ -117,9 +115,10 @@ public class UpstreamClient {
                 }
             }
             HttpResponse<InputStream> answered = followRedirects(response, head, accept);
-            handedOver = true;
-            return new ReleasingResponse(answered, slot,
+            ReleasingResponse released = new ReleasingResponse(answered, slot,
                     new SilenceLimitedBody(answered.body(), config.readTimeout(), silenceClocks, upstream.name()));
+            handedOver = true;
+            return released;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking upstream " + upstream.name(), e);

@@ -257,16 +257,16 @@ class LockingRulesTest {
 
     @Test
     void replicasTakingOverAStalePrefetchJobAtOnceLeaveItWithExactlyOneRunner() throws Exception {
-        // Silent for 10 s: stale for these racers (expiry 1 s), not for this application's own scheduled takeover
+        // Silent for 20 s: stale for these racers (expiry 10 s), not for this application's own scheduled takeover
         // (cais.proxy.claim-expiry, 30 s). Started long ago, so that it is the oldest stale job each racer sees first.
-        Duration expiry = Duration.ofSeconds(1);
+        Duration expiry = Duration.ofSeconds(10);
         List<String> replicas = List.of("r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8");
         for (int round = 0; round < ROUNDS; round++) {
             UUID job = UUID.randomUUID();
             prefetchJobs.create(job, "race.example", "stopped", List.of("library/a:1"));
-            execute("UPDATE prefetch_job SET heartbeat = now() - interval '10 seconds', started_at = timestamptz "
+            execute("UPDATE prefetch_job SET heartbeat = now() - interval '20 seconds', started_at = timestamptz "
                     + "'2000-01-01 00:00:00+00' WHERE id = '" + job + "'");
-            List<String> runners = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<PrefetchJobStore.Runner> runners = new java.util.concurrent.CopyOnWriteArrayList<>();
             CountDownLatch go = new CountDownLatch(1);
             try (ExecutorService racers = Executors.newFixedThreadPool(replicas.size())) {
                 List<Future<?>> adopting = new ArrayList<>();
@@ -274,7 +274,7 @@ class LockingRulesTest {
                     adopting.add(racers.submit(() -> {
                         go.await();
                         prefetchJobs.adoptStale(replica, expiry).filter(adopted -> adopted.id().equals(job))
-                                .ifPresent(adopted -> runners.add(replica));
+                                .ifPresent(adopted -> runners.add(adopted.runner()));
                         return null;
                     }));
                 }
@@ -283,12 +283,13 @@ class LockingRulesTest {
                     adoption.get();
                 }
             }
-            assertThat(runners).as("replicas that took " + job + " over").hasSize(1);
-            PrefetchJobStore.Job stored = prefetchJobs.find("race.example", job, expiry).orElseThrow();
-            assertThat(stored.replica()).isEqualTo(runners.getFirst());
+            assertThat(runners).as("runners that took " + job + " over").hasSize(1);
+            assertThat(runners.getFirst().generation()).isEqualTo(1);
+            assertThat(prefetchJobs.find("race.example", job, expiry).orElseThrow().replica())
+                    .isEqualTo(runners.getFirst().replica());
             assertThat(prefetchJobs.adoptStale("late", expiry).filter(adopted -> adopted.id().equals(job)))
                     .as("its heartbeat is fresh again").isEmpty();
-            prefetchJobs.finish(job, stored.replica());
+            assertThat(prefetchJobs.finish(job, runners.getFirst())).isTrue();
         }
     }
 

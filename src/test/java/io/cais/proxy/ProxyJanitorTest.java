@@ -78,25 +78,28 @@ class ProxyJanitorTest {
     }
 
     @Test
-    void aPrefetchJobsWritesAreRefusedToAReplicaItWasTakenOverFrom() throws Exception {
+    void aPrefetchJobsWritesAreRefusedToTheRunnerItWasTakenOverFrom() throws Exception {
         UUID job = UUID.randomUUID();
-        prefetchJobs.create(job, "fenced.example", "stalled-replica", List.of("library/a:1", "library/b:1"));
-        assertThat(prefetchJobs.startImage(job, 0, "stalled-replica")).isTrue();
-        assertThat(prefetchJobs.addProgress(job, 0, "stalled-replica", 1, 2, 300)).isTrue();
-        execute("UPDATE prefetch_job SET replica = 'adopting-replica' WHERE id = '" + job + "'");
+        PrefetchJobStore.Runner stalled = new PrefetchJobStore.Runner("stalled-replica", 0);
+        prefetchJobs.create(job, "fenced.example", stalled.replica(), List.of("library/a:1", "library/b:1"));
+        assertThat(prefetchJobs.startImage(job, 0, stalled)).isTrue();
+        assertThat(prefetchJobs.addProgress(job, 0, stalled, 1, 2, 300)).isTrue();
+        // Taken over by the same replica (it missed its own heartbeats): a new runner all the same.
+        execute("UPDATE prefetch_job SET adoptions = 1 WHERE id = '" + job + "'");
+        PrefetchJobStore.Runner adopting = new PrefetchJobStore.Runner("stalled-replica", 1);
 
-        assertThat(prefetchJobs.addProgress(job, 0, "stalled-replica", 1, 1, 100)).isFalse();
-        assertThat(prefetchJobs.finishImage(job, 0, "stalled-replica", null)).isFalse();
-        assertThat(prefetchJobs.startImage(job, 1, "stalled-replica")).isFalse();
-        prefetchJobs.finish(job, "stalled-replica");
+        assertThat(prefetchJobs.addProgress(job, 0, stalled, 1, 1, 100)).isFalse();
+        assertThat(prefetchJobs.finishImage(job, 0, stalled, null)).isFalse();
+        assertThat(prefetchJobs.startImage(job, 1, stalled)).isFalse();
+        assertThat(prefetchJobs.finish(job, stalled)).isFalse();
         PrefetchJobStore.Job stored = prefetchJobs.find("fenced.example", job, Duration.ofSeconds(30)).orElseThrow();
         assertThat(stored.state()).isEqualTo("running");
         assertThat(stored.images().get(0)).isEqualTo(new PrefetchJobStore.ImageProgress("library/a:1", "running", 1, 2, 300, null));
 
-        assertThat(prefetchJobs.startImage(job, 0, "adopting-replica")).as("the new runner starts the image again").isTrue();
+        assertThat(prefetchJobs.startImage(job, 0, adopting)).as("the new runner starts the image again").isTrue();
         stored = prefetchJobs.find("fenced.example", job, Duration.ofSeconds(30)).orElseThrow();
         assertThat(stored.images().get(0)).isEqualTo(new PrefetchJobStore.ImageProgress("library/a:1", "running", 0, 0, 0, null));
-        prefetchJobs.finish(job, "adopting-replica");
+        assertThat(prefetchJobs.finish(job, adopting)).isTrue();
         assertThat(prefetchJobs.find("fenced.example", job, Duration.ofSeconds(30)).orElseThrow().state()).isEqualTo("done");
     }
 
