@@ -123,6 +123,23 @@ class ListingApiTest {
     }
 
     @Test
+    void aRepositoryIsInTheCatalogOnceItHoldsABlobNotForAnUploadThatNeverCompleted() {
+        String prefix = "tests/catalog-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        String interrupted = prefix + "/interrupted";
+        String blobOnly = prefix + "/blob-only";
+        request().post("/v2/" + interrupted + "/blobs/uploads/").then().statusCode(202);
+        byte[] blob = Blobs.random(100);
+        request().contentType("application/octet-stream").body(blob)
+                .post("/v2/" + blobOnly + "/blobs/uploads/?digest=" + Blobs.sha256(blob)).then().statusCode(201);
+        Manifests.pushImage(prefix + "/image", "v1");
+
+        List<String> listed = request().get("/v2/_catalog?n=3&last=" + prefix).jsonPath().getList("repositories", String.class);
+
+        assertThat(listed).as("an interrupted first push leaves no repository to list")
+                .startsWith(prefix + "/blob-only", prefix + "/image").doesNotContain(interrupted);
+    }
+
+    @Test
     void catalogIsCappedByTheMaximumPageSize() {
         for (int i = 0; i < 4; i++) {
             Manifests.pushImage(Blobs.repository("cap"), "v1");
