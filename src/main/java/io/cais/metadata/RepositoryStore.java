@@ -121,13 +121,14 @@ public class RepositoryStore {
      * The catalog: repositories after {@code last} that the caller may see, restricted in SQL to the given
      * namespaces (null: all), then by {@code visible} for finer rules (a robot's repository patterns). Each batch is
      * one range scan of the name index in lexical (bytewise) order, one row more than the page to know whether
-     * another follows. A repository is listed once it holds content — a manifest or a blob — not for the row an
-     * upload start creates: a first push that was interrupted leaves no repository in the catalog (each check is one
-     * probe of the manifest or link key).
+     * another follows. A repository is listed once it holds content — a blob or a manifest — not for the row an
+     * upload start creates: a first push that was interrupted leaves no repository in the catalog. The blob link is
+     * probed first (one probe of its key per row): every pushed image links its config, so the manifest probe runs
+     * only for a repository without one.
      */
     public Page<String> page(String last, int limit, List<String> namespaces, Predicate<String> visible) {
-        String sql = "SELECT name FROM repository r WHERE name > ? AND (EXISTS (SELECT 1 FROM manifest m WHERE "
-                + "m.repository_id = r.id) OR EXISTS (SELECT 1 FROM repository_blob rb WHERE rb.repository_id = r.id)) "
+        String sql = "SELECT name FROM repository r WHERE name > ? AND (EXISTS (SELECT 1 FROM repository_blob rb WHERE "
+                + "rb.repository_id = r.id) OR EXISTS (SELECT 1 FROM manifest m WHERE m.repository_id = r.id)) "
                 + (namespaces == null ? "" : "AND CASE WHEN position('/' in name) = 0 THEN 'library' "
                 + "ELSE split_part(name, '/', 1) END = ANY (?) ")
                 + "ORDER BY name LIMIT ?";
