@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Tells a failed dependency from a bug, by the type of the exception or one of its causes. A database that cannot
@@ -41,11 +42,16 @@ public final class Unavailability {
 
     /** The dependency that failed, or empty when the failure is not an outage. */
     public static Optional<Dependency> of(Throwable failure) {
+        return firstCause(failure, Unavailability::classify);
+    }
+
+    /** The first of {@code failure} and its causes (each once: a cycle ends the walk) that {@code test} answers for. */
+    private static <T> Optional<T> firstCause(Throwable failure, Function<Throwable, Optional<T>> test) {
         Map<Throwable, Boolean> seen = new IdentityHashMap<>();
         for (Throwable cause = failure; cause != null && seen.put(cause, true) == null; cause = cause.getCause()) {
-            Optional<Dependency> dependency = classify(cause);
-            if (dependency.isPresent()) {
-                return dependency;
+            Optional<T> answer = test.apply(cause);
+            if (answer.isPresent()) {
+                return answer;
             }
         }
         return Optional.empty();
@@ -93,13 +99,8 @@ public final class Unavailability {
      * every connection busy, or none could be opened (which of the two, {@link Outages} finds out).
      */
     public static boolean isPoolExhaustion(Throwable failure) {
-        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
-        for (Throwable cause = failure; cause != null && seen.put(cause, true) == null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && isAcquisitionTimeout(sql)) {
-                return true;
-            }
-        }
-        return false;
+        return firstCause(failure, cause -> cause instanceof SQLException sql && isAcquisitionTimeout(sql)
+                ? Optional.of(sql) : Optional.empty()).isPresent();
     }
 
     /** Agroal's pool found no connection in time: an SQLException without SQLState saying so. */
